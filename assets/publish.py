@@ -1,0 +1,34 @@
+"""Publish stage: write the run as a new immutable version and move latest.json."""
+
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster_duckdb import DuckDBResource
+
+from pipelines.contract import TABLES
+from pipelines.publish import publish
+from pipelines.resources import FlightDeckSettings
+
+
+@asset(
+    group_name="publish",
+    deps=["kpi_monthly", "extract_verdicts", *(f"screened_{t.name}" for t in TABLES)],
+)
+def published_version(
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
+) -> MaterializeResult:
+    """A new folder versions/<version_id>/ with kpi_monthly (Parquet and CSV), every
+    quarantined row, and manifest.json; then latest.json points at it. Runs only when every
+    blocking check upstream has passed."""
+    with warehouse.get_connection() as con:
+        published = publish(con, settings.out_path, settings.quarantine_threshold)
+    manifest = published["manifest"]
+    context.log.info(f"publish: version {published['version_id']} at {published['path']}")
+    return MaterializeResult(
+        metadata={
+            "version_id": published["version_id"],
+            "path": MetadataValue.path(str(published["path"])),
+            "kpi_rows": manifest["outputs"]["kpi_monthly.parquet"]["rows"],
+            "extracts_used": len(manifest["extracts"]),
+            "extracts_rejected": len(manifest["rejected_extracts"]),
+        }
+    )

@@ -1,0 +1,1 @@
+"""Flight Deck pipeline: Dagster definitions, jobs, schedules, sensors, resources, CLI and helpers."""

@@ -1,0 +1,167 @@
+"""The `flightdeck` command: run the nightly job, make synthetic extracts, rewrite suites."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_WAREHOUSE
+
+EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
+
+
+def _progress_logger():
+    """A Dagster logger that prints the pipeline's own progress lines and any failure."""
+    from dagster import logger
+
+    class ProgressHandler(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.started = time.monotonic()
+
+        def emit(self, record: logging.LogRecord) -> None:
+            meta = getattr(record, "dagster_meta", {}) or {}
+            event = meta.get("dagster_event")
+            if event is not None:
+                if event.is_step_failure or event.event_type_value == "ASSET_CHECK_EVALUATION":
+                    text = meta.get("orig_message") or record.getMessage()
+                    if event.is_step_failure or "failed" in text.lower():
+                        print(f"  ! {text}", file=sys.stderr)
+                return
+            if record.levelno >= logging.INFO:
+                elapsed = time.monotonic() - self.started
+                print(f"[{elapsed:7.1f}s] {meta.get('orig_message') or record.getMessage()}", file=sys.stderr)
+
+    @logger
+    def progress(_init_context):
+        log = logging.getLogger("flightdeck.progress")
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        log.handlers = [ProgressHandler()]
+        return log
+
+    return progress
+
+
+def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
+    """Print what the run used and published; return the exit status."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        verdicts = con.execute(
+            "select extract_id, force_code, status, reasons from extract_verdicts order by force_code, extract_id"
+        ).fetchall()
+        counts = con.execute(
+            """
+            select count(*), count(*) filter (where len(s.reasons) = 0), count(*) filter (where len(s.reasons) > 0)
+            from screened_rows as s inner join extract_verdicts as v using (extract_id)
+            where v.status = 'used'
+            """
+        ).fetchone()
+    except duckdb.Error:
+        verdicts, counts = [], (0, 0, 0)
+    finally:
+        con.close()
+    print("\nExtracts:")
+    for extract_id, force, status, reasons in verdicts:
+        print(f"  {status:<10} {force or '?':<8} {extract_id}")
+        for reason in reasons or []:
+            print(f"             - {reason}")
+    print(f"Rows in used extracts: {counts[0]:,} read, {counts[1]:,} accepted, {counts[2]:,} quarantined")
+    rejected = any(status == "rejected" for _, _, status, _ in verdicts)
+    latest = out / "latest.json"
+    if result_ok and latest.exists():
+        pointer = json.loads(latest.read_text())
+        manifest = json.loads((out / pointer["path"] / "manifest.json").read_text())
+        print(f"KPI rows: {manifest['outputs']['kpi_monthly.parquet']['rows']:,}")
+        print(f"Published: {out / pointer['path']}")
+        return EXIT_REJECTED if rejected else EXIT_OK
+    print("Nothing was published; latest.json and earlier versions are unchanged.", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def command_run(args: argparse.Namespace) -> int:
+    """Execute the nightly job in-process on an inbox and publish a version."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_defs
+    from pipelines.resources import settings_from_env, warehouse_from_env
+
+    inbox, out, warehouse = Path(args.extracts), Path(args.out), Path(args.warehouse)
+    if not inbox.is_dir():
+        print(f"flightdeck: extracts folder {inbox} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Flight Deck nightly run: extracts {inbox}, outputs {out}, warehouse {warehouse}", file=sys.stderr)
+    settings = settings_from_env(
+        inbox=str(inbox.resolve()), out_dir=str(out.resolve()), quarantine_threshold=args.quarantine_threshold
+    )
+    defs = build_defs(settings, warehouse_from_env(str(warehouse)), loggers={"progress": _progress_logger()})
+    job = defs.resolve_job_def("nightly")
+    with DagsterInstance.ephemeral() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
+        )
+    return _summary(out, result.success, warehouse)
+
+
+def command_synth(args: argparse.Namespace) -> int:
+    """Write synthetic canonical extracts."""
+    from pipelines.synth import write_inbox
+
+    folders = write_inbox(
+        Path(args.out), forces=args.forces, years=args.years, seed=args.seed,
+        cases_per_force_year=args.cases_per_force_year, progress=lambda m: print(m, file=sys.stderr),
+    )  # fmt: skip
+    for folder in folders:
+        print(folder)
+    return EXIT_OK
+
+
+def command_expectations(_args: argparse.Namespace) -> int:
+    """Regenerate the Great Expectations suites from the contract."""
+    from pipelines.quality import write_suites
+
+    for path in write_suites():
+        print(path)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="flightdeck", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the nightly job on an inbox and publish a version")
+    run.add_argument("--extracts", default=str(DEFAULT_INBOX), help="inbox folder (default: the sample)")
+    run.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: outputs/)")
+    run.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB file (default: warehouse/)")
+    run.add_argument("--quarantine-threshold", type=float, default=None,
+                     help="largest share of a table's rows quarantined before an extract is rejected (0.05)")  # fmt: skip
+    run.set_defaults(handler=command_run)
+
+    synth = commands.add_parser("synth", help="write synthetic canonical extracts")
+    synth.add_argument("--out", required=True)
+    synth.add_argument("--forces", type=int, default=2)
+    synth.add_argument("--years", type=int, default=3)
+    synth.add_argument("--seed", type=int, default=20261123)
+    synth.add_argument("--cases-per-force-year", type=int, default=400)
+    synth.set_defaults(handler=command_synth)
+
+    expectations = commands.add_parser("expectations", help="rewrite expectations/*.json from the contract")
+    expectations.set_defaults(handler=command_expectations)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `flightdeck` console script."""
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

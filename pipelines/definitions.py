@@ -1,0 +1,62 @@
+"""Assembly of the Dagster Definitions; no asset or resource logic belongs here.
+
+`defs = build_defs()` is what `dagster dev` and the scheduler load; tests and the CLI call
+`build_defs(...)` with their own settings and warehouse instead of patching.
+"""
+
+from __future__ import annotations
+
+from dagster import Definitions
+from dagster_duckdb import DuckDBResource
+
+from assets.discover import extract_inventory
+from assets.kpi import force_ranges, kpi_assets, kpi_monthly
+from assets.publish import published_version
+from assets.stage import stage_assets
+from assets.validate import (
+    extract_verdicts,
+    gate_checks,
+    screened_assets,
+    some_extract_accepted,
+    valid_assets,
+)
+from pipelines.jobs import nightly_job
+from pipelines.resources import FlightDeckSettings, settings_from_env, warehouse_from_env
+from pipelines.schedules import nightly_schedule
+from pipelines.sensors import new_extract_sensor
+
+ALL_ASSETS = [
+    extract_inventory,
+    *stage_assets,
+    *screened_assets,
+    extract_verdicts,
+    *valid_assets,
+    force_ranges,
+    *kpi_assets,
+    kpi_monthly,
+    published_version,
+]
+ALL_CHECKS = [some_extract_accepted, *gate_checks]
+
+
+def build_defs(
+    settings: FlightDeckSettings | None = None,
+    warehouse: DuckDBResource | None = None,
+    loggers: dict | None = None,
+) -> Definitions:
+    """The Flight Deck definitions, with settings and warehouse from the environment by default."""
+    return Definitions(
+        loggers=loggers,
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[nightly_job],
+        schedules=[nightly_schedule],
+        sensors=[new_extract_sensor],
+        resources={
+            "settings": settings or settings_from_env(),
+            "warehouse": warehouse or warehouse_from_env(),
+        },
+    )
+
+
+defs = build_defs()

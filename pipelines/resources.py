@@ -1,0 +1,56 @@
+"""Run settings as a Dagster resource, read from the environment with local defaults.
+
+With nothing set, the inbox is the committed sample, outputs go to `outputs/` and the
+warehouse is an embedded DuckDB file under `warehouse/`, all inside the repository.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_INBOX = REPO_ROOT / "data" / "sample" / "inbox"
+DEFAULT_OUT = REPO_ROOT / "outputs"
+DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "flightdeck.duckdb"
+
+
+class FlightDeckSettings(ConfigurableResource):
+    """Where extracts come from, where versions go, and how strict the gate is."""
+
+    inbox: str = Field(description="Folder tree holding extract folders (each with a manifest.json).")
+    out_dir: str = Field(description="Folder that receives versions/<id>/ and latest.json.")
+    quarantine_threshold: float = Field(
+        default=0.05, description="Largest share of a table's rows that may be quarantined before the extract is rejected."
+    )
+    gate_chunk_rows: int = Field(default=200_000, description="Rows per Great Expectations batch.")
+
+    @property
+    def inbox_path(self) -> Path:
+        return Path(self.inbox)
+
+    @property
+    def out_path(self) -> Path:
+        return Path(self.out_dir)
+
+
+def settings_from_env(**overrides) -> FlightDeckSettings:
+    """Settings from FLIGHTDECK_* environment variables, then explicit overrides."""
+    values = {
+        "inbox": os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
+        "out_dir": os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+        "quarantine_threshold": float(os.environ.get("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return FlightDeckSettings(**values)
+
+
+def warehouse_from_env(path: str | None = None) -> DuckDBResource:
+    """The embedded DuckDB warehouse (one writer: the job runs in-process)."""
+    database = Path(path or os.environ.get("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)))
+    database.parent.mkdir(parents=True, exist_ok=True)
+    return DuckDBResource(database=str(database))

@@ -1,0 +1,89 @@
+-- Whether each extract is used, superseded or rejected, with its reasons and row counts.
+-- Grain: one row per extract found in the inbox. $threshold is the largest share of a
+-- table's rows that may be quarantined before the whole extract is rejected.
+create or replace table extract_verdicts as
+with inventory as (
+    select * from extract_inventory
+),
+
+screened_counts as (
+    select
+        extract_id,
+        table_name,
+        count(*) as rows_read,
+        count(*) filter (where len(reasons) = 0) as rows_accepted,
+        count(*) filter (where len(reasons) > 0) as rows_quarantined,
+    from screened_rows
+    group by extract_id, table_name
+),
+
+over_threshold as (
+    select
+        extract_id,
+        list(
+            table_name || '.csv: ' || rows_quarantined || ' of ' || rows_read
+            || ' rows quarantined (' || round(100.0 * rows_quarantined / rows_read, 1)
+            || '%), more than the ' || round(100.0 * $threshold, 1) || '% allowed'
+            order by table_name
+        ) as reasons,
+    from screened_counts
+    where rows_quarantined > $threshold * rows_read
+    group by extract_id
+),
+
+load_problems as (
+    select
+        extract_id,
+        list(problem order by problem) as reasons,
+    from stage_problems
+    group by extract_id
+),
+
+judged as (
+    select
+        inventory.extract_id,
+        inventory.path,
+        inventory.force_code,
+        inventory.extracted_at,
+        inventory.extract_date,
+        inventory.schema_version,
+        inventory.source_system,
+        list_concat(
+            inventory.problems,
+            coalesce(load_problems.reasons, []),
+            coalesce(over_threshold.reasons, [])
+        ) as reasons,
+    from inventory
+    left join load_problems on load_problems.extract_id = inventory.extract_id
+    left join over_threshold on over_threshold.extract_id = inventory.extract_id
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by force_code, len(reasons) = 0
+            order by extracted_at desc, extract_id desc
+        ) as newest_rank,
+    from judged
+),
+
+final as (
+    select
+        extract_id,
+        path,
+        force_code,
+        extracted_at,
+        extract_date,
+        schema_version,
+        source_system,
+        reasons,
+        case
+            when len(reasons) > 0 then 'rejected'
+            when newest_rank = 1 then 'used'
+            else 'superseded'
+        end as status,
+    from ranked
+)
+
+select * from final
