@@ -487,7 +487,8 @@ def _generate_roster(rng: np.random.Generator, clock: Clock, cases: dict) -> dic
     k = max(2, round(open_at_d_t / OPEN_CASES_PER_OFFICER))
     founders = max(1, round(0.7 * k))
     ramp = min(365, clock.d_t - clock.start + 1)
-    joined = np.sort(np.concatenate([np.full(founders, clock.start), clock.start + rng.integers(0, ramp, k - founders)]))
+    newcomers = clock.start + rng.integers(0, ramp, k - founders)
+    joined = np.sort(np.concatenate([np.full(founders, clock.start), newcomers]))
     trainee = rng.random(k) < 0.30
     return {
         "joined": joined,
@@ -661,7 +662,8 @@ def _generate_contacts(rng: np.random.Generator, clock: Clock, cases: dict) -> d
 
     case = np.concatenate([case, first, nfa])
     day = np.concatenate([day, first_day, nfa_day])
-    kind = np.concatenate([kind, np.full(len(first), names.index("needs_assessment")), np.full(len(nfa), len(names) - 1)])
+    first_kind = np.full(len(first), names.index("needs_assessment"))
+    kind = np.concatenate([kind, first_kind, np.full(len(nfa), names.index("nfa_explained"))])
     twice = 1 + (rng.random(len(case)) < 0.015)  # recorded twice: identical rows are valid
     case, day, kind = np.repeat(case, twice), np.repeat(day, twice), np.repeat(kind, twice)
     order = np.lexsort((kind, day, case))

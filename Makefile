@@ -1,0 +1,44 @@
+# Flight Deck: `make run` then `make test` on a fresh machine with Python 3.11.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint ui sample bench expectations clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+## run: install (once), then run the nightly job on data/sample/ and publish to outputs/
+run: $(STAMP)
+	$(BIN)/flightdeck run
+
+## test: the whole test suite (no timing assertions; a few minutes at most)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+## ui: the Dagster UI on the same definitions, at http://127.0.0.1:3000
+ui: $(STAMP)
+	mkdir -p .dagster_home
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+## sample: regenerate the committed sample inbox from its fixed seed
+sample: $(STAMP)
+	rm -rf data/sample/inbox
+	$(BIN)/flightdeck synth --out data/sample/inbox
+
+## expectations: regenerate expectations/*.json from the contract
+expectations: $(STAMP)
+	$(BIN)/flightdeck expectations
+
+## bench: wall time and peak memory of `flightdeck run` on 100k and 1M synthetic cases (not in CI)
+bench: $(STAMP)
+	$(BIN)/python -m pipelines.bench --cases 100000 1000000
+
+clean:
+	rm -rf outputs warehouse bench .dagster_home

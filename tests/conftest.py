@@ -1,0 +1,86 @@
+"""Shared fixtures: every output goes under tmp_path, and small extracts are written by hand."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.contract import TABLES_BY_NAME
+
+
+@pytest.fixture(autouse=True)
+def outputs_in_tmp(tmp_path, monkeypatch):
+    """Unit tests can never touch the repository's outputs or warehouse."""
+    monkeypatch.setenv("FLIGHTDECK_OUT", str(tmp_path / "env-outputs"))
+    monkeypatch.setenv("FLIGHTDECK_WAREHOUSE", str(tmp_path / "env-warehouse.duckdb"))
+    monkeypatch.setenv("FLIGHTDECK_INBOX", str(tmp_path / "env-inbox"))
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if row.get(c) is None else row.get(c) for c in header])
+
+
+def write_extract(
+    inbox: Path,
+    force: str,
+    extracted_at: str,
+    cases: list[dict] = (),
+    devices: list[dict] = (),
+    contacts: list[dict] = (),
+    workforce: list[dict] | None = None,
+    folder: str | None = None,
+    manifest: dict | None = None,
+) -> Path:
+    """Write one canonical extract; every contract column is in the header."""
+    path = inbox / force / (folder or extracted_at[:10])
+    path.mkdir(parents=True)
+    document = {"schema_version": "1.0", "force_code": force, "extracted_at": extracted_at}
+    (path / "manifest.json").write_text(json.dumps(manifest if manifest is not None else document))
+    for name, rows in (("cases", cases), ("devices", devices), ("contacts", contacts), ("workforce", workforce)):
+        if rows is None:
+            continue
+        write_csv(path / f"{name}.csv", list(TABLES_BY_NAME[name].column_names), list(rows))
+    return path
+
+
+def run_pipeline(inbox: Path, tmp_path: Path, threshold: float = 0.05, out: Path | None = None):
+    """Run the nightly job in-process on `inbox`; return (result, out, warehouse)."""
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_defs
+    from pipelines.resources import settings_from_env, warehouse_from_env
+
+    out = out or tmp_path / "out"
+    warehouse = tmp_path / "warehouse.duckdb"
+    defs = build_defs(
+        settings_from_env(inbox=str(inbox), out_dir=str(out), quarantine_threshold=threshold),
+        warehouse_from_env(str(warehouse)),
+    )
+    with DagsterInstance.ephemeral() as instance:
+        result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
+    return result, out, warehouse
+
+
+def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def latest_kpis(out: Path) -> dict:
+    """{(force, period iso, kpi_id): (numerator, denominator, value, ci_low, ci_high)} of the latest version."""
+    pointer = json.loads((out / "latest.json").read_text())
+    rows = duckdb.sql(
+        f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')"
+    ).fetchall()
+    return {(r[0], r[1].isoformat(), r[2]): tuple(r[4:]) for r in rows if r[3] == "all"}

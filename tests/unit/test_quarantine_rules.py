@@ -1,0 +1,135 @@
+"""One row per quarantine rule of the contract, each checked for exactly the rule it breaks."""
+
+import json
+
+import duckdb
+import pytest
+
+from tests.conftest import query, run_pipeline, write_extract
+
+T = "2026-06-15T21:30:00Z"  # D_T = 2026-06-15
+
+
+def case(case_id, **fields):
+    return {"case_id": case_id, "offence_code": "19C", "reported_date": "2026-01-10", **fields}
+
+
+# (row, rule ids it must break); line numbers follow from the order (header is line 1).
+CASES = [
+    (case("C01"), set()),
+    (case(None), {"cases.case_id.required"}),
+    (case("C03", offence_code=None), {"cases.offence_code.required"}),
+    (case("C04", reported_date="2026-2-3"), {"cases.reported_date.parse"}),
+    (case("C05", reported_date="2026-02-30"), {"cases.reported_date.parse"}),
+    (case("C06", victim_age="12.5"), {"cases.victim_age.parse"}),
+    (case("C07", victim_age="121"), {"cases.victim_age.range"}),
+    (case("C08", victim_sex="F"), {"cases.victim_sex.code_list"}),
+    (case("C09", domestic_abuse="TRUE"), {"cases.domestic_abuse.parse"}),
+    (case("C10"), {"cases.case_id.unique"}),
+    (case("C10", victim_age="30"), {"cases.case_id.unique"}),
+    (case("C12", offence_date="2026-01-11"), {"cases.reported_date.not_before_offence_date"}),
+    (case("C13", victim_withdrawal_date="2026-01-09"), {"cases.victim_withdrawal_date.not_before_reported_date"}),
+    (case("C14", early_advice_requested_date="2026-02-02", early_advice_received_date="2026-02-01"),
+     {"cases.early_advice_received_date.not_before_early_advice_requested_date"}),
+    (case("C15", outcome_code="16", outcome_date="2026-01-09"), {"cases.outcome_date.not_before_reported_date"}),
+    (case("C16", reported_date="2026-06-16"), {"cases.reported_date.after_extract"}),
+    (case("C17", outcome_code="16"), {"cases.outcome_date.present_with_outcome_code"}),
+    (case("C18", outcome_date="2026-02-01"), {"cases.outcome_code.present_with_outcome_date"}),
+    (case("C19", outcome_code="1a", outcome_date="2026-02-01"), {"cases.outcome_code.code_list"}),
+    (case("C20", suspect_age="-1", suspect_sex="female"), {"cases.suspect_age.range"}),
+    (case("C21", reported_date="2026-06-15", victim_sex=None), set()),  # on D_T itself: valid
+]  # fmt: skip
+
+DEVICES = [
+    (dict(device_id="V01", case_id="C01", owner="victim"), set()),
+    (dict(device_id="V02", case_id="NOPE", owner="victim"), {"devices.case_id.valid_case"}),
+    (dict(device_id="V03", case_id="C10", owner="victim"), {"devices.case_id.valid_case"}),  # quarantined case
+    (dict(device_id="V04", case_id="C01", owner="victim", seized_at="2026-03-01T10:00:00"),
+     {"devices.seized_at.parse"}),  # no offset
+    (dict(device_id="V05", case_id="C01", owner="victim", seized_at="2026-03-01T10:00:00Z",
+          returned_at="2026-03-01T09:59:59Z"), {"devices.returned_at.not_before_seized_at"}),
+    (dict(device_id="V06", case_id="C01", owner="victim", seized_at="2026-06-15T21:30:01Z"),
+     {"devices.seized_at.after_extract"}),
+    (dict(device_id="V07", case_id="C01", owner="victim", seized_at="2026-06-15T22:30:00+01:00"), set()),  # = T
+    (dict(device_id="V08", case_id="C01", owner="witness"), {"devices.owner.code_list"}),
+    (dict(device_id="V09", case_id="C01", owner=None), {"devices.owner.required"}),
+    (dict(device_id="V10", case_id="C01", owner="suspect"), {"devices.device_id.unique"}),
+    (dict(device_id="V10", case_id="C01", owner="suspect"), {"devices.device_id.unique"}),
+    (dict(device_id="V12", case_id="C01", owner="victim", consent="yes"), {"devices.consent.code_list"}),
+]  # fmt: skip
+
+CONTACTS = [
+    (dict(case_id="C01", contact_date="2026-02-01", contact_type="update"), set()),
+    (dict(case_id="C01", contact_date="2026-02-01", contact_type="update"), set()),  # identical rows are valid
+    (dict(case_id="C01", contact_date="2026-02-01", contact_type="call"), {"contacts.contact_type.code_list"}),
+    (dict(case_id="C01", contact_date="2026-06-16", contact_type="update"), {"contacts.contact_date.after_extract"}),
+    (dict(case_id=None, contact_date="2026-02-01", contact_type="update"), {"contacts.case_id.required"}),
+    (dict(case_id="C13", contact_date="2026-02-01", contact_type="update"), {"contacts.case_id.valid_case"}),
+]
+
+WORKFORCE = [
+    (dict(officer_id="O1", month="2026-01", accredited="true", contracted_days="20", sickness_days="1.5"), set()),
+    (dict(officer_id="O1", month="2026-02", accredited="true", contracted_days="20", sickness_days="21"),
+     {"workforce.sickness_days.not_above_contracted_days"}),
+    (dict(officer_id="O1", month="2026-03", accredited="true", contracted_days="0", sickness_days="0"),
+     {"workforce.contracted_days.range"}),
+    (dict(officer_id="O1", month="2026-13", accredited="true", contracted_days="20", sickness_days="0"),
+     {"workforce.month.parse"}),
+    (dict(officer_id="O1", month="2026-07", accredited="true", contracted_days="20", sickness_days="0"),
+     {"workforce.month.after_extract"}),
+    (dict(officer_id="O2", month="2026-01", accredited="yes", contracted_days="20", sickness_days="0"),
+     {"workforce.accredited.parse"}),
+    (dict(officer_id="O3", month="2026-01", accredited="false", contracted_days="20", sickness_days="0"),
+     {"workforce.officer_id_month.unique"}),
+    (dict(officer_id="O3", month="2026-01", accredited="false", contracted_days="21", sickness_days="0"),
+     {"workforce.officer_id_month.unique"}),
+]  # fmt: skip
+
+TABLE_ROWS = {"cases": CASES, "devices": DEVICES, "contacts": CONTACTS, "workforce": WORKFORCE}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("quarantine")
+    write_extract(
+        tmp / "inbox", "QRT", T,
+        *(([row for row, _ in TABLE_ROWS[name]]) for name in ("cases", "devices", "contacts", "workforce")),
+    )  # fmt: skip
+    result, out, warehouse = run_pipeline(tmp / "inbox", tmp, threshold=1.0)  # keep the extract despite the share
+    assert result.success
+    return out, warehouse
+
+
+@pytest.mark.parametrize("table", list(TABLE_ROWS))
+def test_each_row_breaks_exactly_its_rule(run, table):
+    _, warehouse = run
+    found = {
+        line: {reason.split(":")[0] for reason in reasons}
+        for line, reasons in query(warehouse, f"select line_number, reasons from screened_{table}")
+    }
+    expected = {line: rules for line, (_, rules) in enumerate(TABLE_ROWS[table], start=2)}
+    assert found == expected
+
+
+def test_quarantine_is_published_with_file_line_and_reason(run):
+    out, _ = run
+    version = out / json.loads((out / "latest.json").read_text())["path"]
+    rows = duckdb.sql(
+        f"select source_file, line_number, reasons, victim_age from '{version}/quarantine/cases.parquet' "
+        "order by line_number"
+    ).fetchall()
+    assert len(rows) == sum(1 for _, rules in CASES if rules)
+    assert rows[0][:2] == ("QRT/2026-06-15/cases.csv", 3)
+    line_7 = next(r for r in rows if r[1] == 8)
+    assert line_7[2] == "cases.victim_age.range: victim_age: '121' is not >= 0 and <= 120"
+    assert line_7[3] == "121"  # the value exactly as read
+    manifest = json.loads((version / "manifest.json").read_text())
+    counts = manifest["extracts"][0]["files"]["cases"]
+    assert counts == {**counts, "rows_read": len(CASES), "rows_quarantined": len(rows),
+                      "rows_accepted": len(CASES) - len(rows)}  # fmt: skip
+
+
+def test_only_valid_rows_reach_the_valid_tables(run):
+    _, warehouse = run
+    assert [r[0] for r in query(warehouse, "select case_id from valid_cases order by case_id")] == ["C01", "C21"]
+    assert query(warehouse, "select count(*) from valid_contacts")[0][0] == 2
