@@ -1,0 +1,132 @@
+"""Whole-job runs on temporary folders: agreement with an independent implementation,
+immutable versions, and a failing gate or run that publishes nothing."""
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import materialize
+
+from pipelines import publish as publish_module
+from pipelines import rules
+from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
+from pipelines.kpis import KPIS
+from pipelines.resources import settings_from_env, warehouse_from_env
+from pipelines.synth import write_inbox
+from tests.conftest import latest_kpis, run_pipeline
+from tests.reference_kpis import reference_kpi_rows
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "inbox"
+
+
+def assert_matches_reference(inbox: Path, out: Path) -> int:
+    ours = latest_kpis(out)
+    theirs = {
+        (r["force_code"], r["period"].isoformat(), r["kpi_id"]): (
+            r["numerator"], r["denominator"], r["value"], r["ci_low"], r["ci_high"],
+        )
+        for r in reference_kpi_rows(inbox, [k.kpi_id for k in KPIS])
+    }  # fmt: skip
+    assert ours.keys() == theirs.keys()
+    for key, values in theirs.items():
+        for mine, reference in zip(ours[key], values, strict=True):
+            assert (mine is None) == (reference is None), key
+            assert mine is None or math.isclose(mine, reference, rel_tol=1e-12, abs_tol=1e-12), key
+    return len(ours)
+
+
+def test_sample_agrees_with_independent_reference(tmp_path):
+    result, out, _ = run_pipeline(SAMPLE, tmp_path)
+    assert result.success
+    assert assert_matches_reference(SAMPLE, out) > 1000
+
+
+def test_materialize_publishes_a_complete_version(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, forces=3, years=2, seed=7, cases_per_force_year=150)
+    result = materialize(
+        [*ALL_ASSETS, *ALL_CHECKS],
+        resources={
+            "settings": settings_from_env(inbox=str(inbox), out_dir=str(tmp_path / "out")),
+            "warehouse": warehouse_from_env(str(tmp_path / "w.duckdb")),
+        },
+    )
+    assert result.success
+    out = tmp_path / "out"
+    pointer = json.loads((out / "latest.json").read_text())
+    version = out / pointer["path"]
+    assert pointer == {"version": version.name, "path": f"versions/{version.name}"}
+    assert sorted(p.relative_to(version).as_posix() for p in version.rglob("*.*")) == [
+        "kpi_monthly.csv", "kpi_monthly.parquet", "manifest.json", "quarantine/cases.parquet",
+        "quarantine/contacts.parquet", "quarantine/devices.parquet", "quarantine/workforce.parquet",
+    ]  # fmt: skip
+    table = duckdb.sql(f"select * from '{version}/kpi_monthly.parquet'")
+    assert table.columns == [
+        "force_code", "period", "kpi_id", "breakdown", "numerator", "denominator", "value", "ci_low", "ci_high",
+    ]  # fmt: skip
+    rows = table.fetchall()
+    assert rows == sorted(rows, key=lambda r: (r[0], r[2], r[3], r[1]))
+    assert len(duckdb.sql(f"select * from read_csv('{version}/kpi_monthly.csv')").fetchall()) == len(rows)
+    manifest = json.loads((version / "manifest.json").read_text())
+    assert manifest["version_id"] == version.name and manifest["catalogue_version"] == "1"
+    assert len(manifest["extracts"]) == 3
+    for extract in manifest["extracts"]:
+        assert set(extract["files"]) == {"cases", "devices", "contacts", "workforce"}
+        for counts in extract["files"].values():
+            assert len(counts["sha256"]) == 64
+            assert counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]
+    assert_matches_reference(inbox, out)
+
+
+def test_same_inputs_give_the_same_kpi_rows_and_versions_are_never_touched(tmp_path):
+    result, out, _ = run_pipeline(SAMPLE, tmp_path)
+    assert result.success
+    first = json.loads((out / "latest.json").read_text())["path"]
+    before = {p: p.read_bytes() for p in (out / first).rglob("*") if p.is_file()}
+    result, out, _ = run_pipeline(SAMPLE, tmp_path, out=out)
+    second = json.loads((out / "latest.json").read_text())["path"]
+    assert second != first
+    assert (out / first / "kpi_monthly.csv").read_bytes() == (out / second / "kpi_monthly.csv").read_bytes()
+    assert {p: p.read_bytes() for p in (out / first).rglob("*") if p.is_file()} == before
+
+
+def _published_state(out: Path) -> tuple[str, list[str]]:
+    return (out / "latest.json").read_text(), sorted(p.name for p in (out / "versions").iterdir())
+
+
+def test_a_run_failing_part_way_leaves_the_previous_version_intact(tmp_path, monkeypatch):
+    result, out, _ = run_pipeline(SAMPLE, tmp_path)
+    assert result.success
+    before = _published_state(out)
+
+    def broken_copy(*args, **kwargs):
+        raise OSError("disk full while writing the version")
+
+    monkeypatch.setattr(publish_module, "_copy", broken_copy)
+    result, out, _ = run_pipeline(SAMPLE, tmp_path, out=out)
+    assert not result.success
+    assert _published_state(out) == before  # no half-written version, pointer unchanged
+
+
+def test_a_failing_blocking_gate_stops_publishing(tmp_path, monkeypatch):
+    result, out, _ = run_pipeline(SAMPLE, tmp_path)
+    before = _published_state(out)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    cases = next(inbox.rglob("cases.csv"))
+    text = cases.read_text()
+    cases.write_text(text.replace('"female"', '"F"', 1))
+    # Break the quarantine side only: without its code-list rule the bad row reaches
+    # valid_cases, and the committed GX suite must catch it.
+    kept = [r for r in rules.ALL_RULES["cases"] if r.rule_id != "cases.victim_sex.code_list"]
+    monkeypatch.setitem(rules.ALL_RULES, "cases", kept)
+    result, out, _ = run_pipeline(inbox, tmp_path, out=out)
+    assert not result.success or not any(
+        e.asset_key.to_user_string() == "published_version" for e in result.get_asset_materialization_events()
+    )
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["cases_contract"].passed
+    assert _published_state(out) == before
