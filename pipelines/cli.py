@@ -1,4 +1,4 @@
-"""The `flightdeck` command: run the nightly job, make synthetic extracts, rewrite suites."""
+"""flightdeck: run the nightly job, make synthetic extracts, regenerate suites and docs."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         verdicts = con.execute(
-            "select extract_id, force_code, status, reasons from extract_verdicts order by force_code, extract_id"
+            "select extract_id, force_code, status, reasons from extract_verdicts order by all"
         ).fetchall()
         counts = con.execute(
             """
@@ -131,6 +131,14 @@ def command_expectations(_args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_docs(_args: argparse.Namespace) -> int:
+    """Regenerate README.md's KPI table and data dictionary."""
+    from pipelines.docs import write_readme
+
+    print(write_readme())
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="flightdeck", description=__doc__)
@@ -140,8 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--extracts", default=str(DEFAULT_INBOX), help="inbox folder (default: the sample)")
     run.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: outputs/)")
     run.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB file (default: warehouse/)")
-    run.add_argument("--quarantine-threshold", type=float, default=None,
-                     help="largest share of a table's rows quarantined before an extract is rejected (0.05)")  # fmt: skip
+    run.add_argument(
+        "--quarantine-threshold",
+        type=float,
+        default=None,
+        help="largest share of a table's rows quarantined before an extract is rejected (default 0.05)",
+    )
     run.set_defaults(handler=command_run)
 
     synth = commands.add_parser("synth", help="write synthetic canonical extracts")
@@ -154,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     expectations = commands.add_parser("expectations", help="rewrite expectations/*.json from the contract")
     expectations.set_defaults(handler=command_expectations)
+
+    docs = commands.add_parser("docs", help="rewrite README.md's KPI table and data dictionary")
+    docs.set_defaults(handler=command_docs)
     return parser
 
 

@@ -7,7 +7,7 @@ dictionary. Change a rule here and all of them follow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SCHEMA_MAJOR = "1"
 
@@ -63,17 +63,21 @@ class Table:
 
     @property
     def file_name(self) -> str:
+        """The CSV file's name in an extract folder."""
         return f"{self.name}.csv"
 
     @property
     def column_names(self) -> tuple[str, ...]:
+        """Every contract column, in contract order."""
         return tuple(c.name for c in self.columns)
 
     @property
     def required_columns(self) -> tuple[str, ...]:
+        """Columns that must be in the header and never blank."""
         return tuple(c.name for c in self.columns if c.required)
 
     def column(self, name: str) -> Column:
+        """One column by name."""
         return next(c for c in self.columns if c.name == name)
 
 

@@ -62,6 +62,7 @@ class Extract:
         return self.extracted_at.astimezone(LONDON).date() if self.extracted_at else None
 
     def reject(self, file: str | None, message: str) -> None:
+        """Record a problem that rejects the whole extract, naming the extract and file."""
         where = f"{self.extract_id}/{file}" if file else self.extract_id
         self.problems.append(f"{where}: {message}")
 
@@ -109,7 +110,7 @@ def read_manifest(extract: Extract) -> None:
         extract.reject("manifest.json", "must be a JSON object")
         return
     version = manifest.get("schema_version")
-    if not isinstance(version, str) or version.split(".")[0] != SCHEMA_MAJOR or not re.fullmatch(r"\d+(\.\d+)*", version):
+    if not isinstance(version, str) or not re.fullmatch(rf"{SCHEMA_MAJOR}(\.\d+)*", version):
         extract.reject("manifest.json", f"schema_version {version!r} is not supported (expected 1.x)")
     else:
         extract.schema_version = version

@@ -33,10 +33,12 @@ class Kpi:
 
     @property
     def sql_path(self) -> Path:
+        """The query file that computes this KPI."""
         return KPI_SQL_DIR / f"{self.query or self.kpi_id}.sql"
 
     @property
     def is_proportion(self) -> bool:
+        """Numerator over denominator, with a Wilson interval."""
         return self.kind == PROPORTION
 
 

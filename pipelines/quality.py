@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,10 +25,12 @@ CHUNK_ROWS = 200_000
 
 
 def suite_name(table: Table) -> str:
+    """The suite's name, also the name of its blocking asset check."""
     return f"{table.name}_contract"
 
 
 def suite_path(table: Table) -> Path:
+    """Where the suite's JSON is committed."""
     return EXPECTATIONS_DIR / f"{suite_name(table)}.json"
 
 
@@ -46,6 +47,7 @@ def build_suite(table: Table) -> dict:
 
 
 def suite_text(table: Table) -> str:
+    """The suite file's exact text."""
     return json.dumps(build_suite(table), indent=2, sort_keys=True) + "\n"
 
 
@@ -63,10 +65,11 @@ def write_suites() -> list[Path]:
 def _gx():
     """One ephemeral GX context with a pandas data source (GX is slow to import)."""
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's per-batch progress bars swamp the run log
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they swamp the run log
     source = context.data_sources.add_pandas("flightdeck")
     batch_definition = source.add_dataframe_asset("chunk").add_batch_definition_whole_dataframe("whole")
     return gx, batch_definition
@@ -110,6 +113,7 @@ class GateResult:
 
     @property
     def success(self) -> bool:
+        """True when no expectation failed in any chunk."""
         return not self.failures
 
 

@@ -25,16 +25,19 @@ class FlightDeckSettings(ConfigurableResource):
     inbox: str = Field(description="Folder tree holding extract folders (each with a manifest.json).")
     out_dir: str = Field(description="Folder that receives versions/<id>/ and latest.json.")
     quarantine_threshold: float = Field(
-        default=0.05, description="Largest share of a table's rows that may be quarantined before the extract is rejected."
+        default=0.05,
+        description="Largest share of a table's rows that may be quarantined before the extract is rejected.",
     )
     gate_chunk_rows: int = Field(default=200_000, description="Rows per Great Expectations batch.")
 
     @property
     def inbox_path(self) -> Path:
+        """The inbox as a path."""
         return Path(self.inbox)
 
     @property
     def out_path(self) -> Path:
+        """The output folder as a path."""
         return Path(self.out_dir)
 
 

@@ -268,7 +268,12 @@ def key_rule(table: Table) -> list[Rule]:
             "key_copies > 1",
             f"{sql_literal('duplicated key: ')} || {shown} || {sql_literal(' appears ')} "
             f"|| key_copies || {sql_literal(' times')}",
-            _expect("expect_compound_columns_to_be_unique", rule_id, column_list=columns),
+            _expect(
+                "expect_compound_columns_to_be_unique",
+                rule_id,
+                column_list=columns,
+                ignore_row_if="any_value_is_missing",
+            ),
         )
     ]
 

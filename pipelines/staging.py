@@ -7,11 +7,11 @@ with its reason instead of failing the load.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-
-from pathlib import Path
 
 from pipelines.contract import Table
 

@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
 from dagster import materialize
 
 from pipelines import publish as publish_module

@@ -26,7 +26,7 @@ def inbox(tmp_path_factory):
         json.dumps({"schema_version": "2.0", "force_code": "SCHEMA", "extracted_at": T})
     )
     (good(inbox, "NODEV") / "devices.csv").unlink()
-    write_csv(good(inbox, "NOCOL") / "cases.csv", ["case_id", "offence_code"], [{"case_id": "C1", "offence_code": "19C"}])
+    write_csv(good(inbox, "NOCOL") / "cases.csv", ["case_id", "offence_code"], [{"case_id": "C1"}])
     write_csv(good(inbox, "DUPCOL") / "contacts.csv", ["case_id", "contact_date", "contact_type", "case_id"], [])
     write_csv(
         good(inbox, "IDENT") / "cases.csv",
@@ -75,7 +75,8 @@ def run(inbox, tmp_path_factory):
         ("NOCOL/2026-06-15", "cases.csv: line 1: required column 'reported_date' is missing"),
         ("DUPCOL/2026-06-15", "contacts.csv: line 1, column 4: column name 'case_id' is duplicated"),
         ("IDENT/2026-06-15", "cases.csv: line 1, column 4: column 'Victim Name' looks like a direct identifier"),
-        ("LATIN/2026-06-15", "LATIN/2026-06-15/contacts.csv: line 3, byte 19: not valid UTF-8"),  # "C02,2026-02-01,upd" is 18 bytes
+        # "C02,2026-02-01,upd" is 18 bytes, so the bad byte is the 19th.
+        ("LATIN/2026-06-15", "LATIN/2026-06-15/contacts.csv: line 3, byte 19: not valid UTF-8"),
         ("OVER/2026-06-15", "cases.csv: 3 of 21 rows quarantined (14.3%), more than the 5.0% allowed"),
         ("RAGGED/2026-06-15", "RAGGED/2026-06-15/cases.csv: line 3: record has 2 fields, the header has 3"),
         ("FALL/c-newest", "cases.csv: line 1: required column 'offence_code' is missing"),
