@@ -124,18 +124,20 @@ def run_gate(con, table: Table, chunk_rows: int = CHUNK_ROWS, log=None) -> GateR
     result = GateResult(table.name, expectations=len(suite.expectations))
     result.rows = con.execute(f"select count(*) from valid_{table.name}").fetchone()[0]
     result.chunks = max(1, math.ceil(result.rows / chunk_rows))
-    # Hashing the key keeps every copy of a key in one chunk; keyless tables hash the row.
-    key = ", ".join(("force_code", *table.key)) if table.key else "rowid_in_table"
-    view = gate_view_sql(table)
+    # One pass assigns every row its chunk. Hashing the key keeps every copy of a key in one
+    # chunk, so uniqueness is checked exactly; keyless tables are simply dealt out in turn.
+    chunk_of = f"hash({', '.join(('force_code', *table.key))})" if table.key else "row_number() over ()"
+    con.execute(
+        f"""
+        create or replace temp table gate_rows as
+        select *, {chunk_of} % $chunks as gate_chunk from ({gate_view_sql(table)})
+        order by gate_chunk
+        """,
+        {"chunks": result.chunks},
+    )
     for chunk in range(result.chunks):
         frame = con.execute(
-            f"""
-            select * exclude (rowid_in_table) from (
-                select *, row_number() over () as rowid_in_table from ({view})
-            )
-            where hash({key}) % $chunks = $chunk
-            """,
-            {"chunks": result.chunks, "chunk": chunk},
+            "select * exclude (gate_chunk) from gate_rows where gate_chunk = $chunk", {"chunk": chunk}
         ).df()
         if log:
             log(f"valid_{table.name}: GX chunk {chunk + 1}/{result.chunks} ({len(frame):,} rows)")
@@ -154,4 +156,5 @@ def run_gate(con, table: Table, chunk_rows: int = CHUNK_ROWS, log=None) -> GateR
             result.failures[rule_id] = result.failures.get(rule_id, 0) + max(count, 1)
             examples = result.examples.setdefault(rule_id, [])
             examples.extend(item.result.get("partial_unexpected_list", [])[: 5 - len(examples)])
+    con.execute("drop table gate_rows")
     return result
