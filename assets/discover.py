@@ -1,6 +1,5 @@
 """Discover stage: find every extract in the inbox and check what can be checked unread."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 

@@ -1,7 +1,6 @@
 """KPI stage: one asset per registry KPI, each running its SQL file over the valid tables,
 then `kpi_monthly`, the long table every export is cut from."""
 
-
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 

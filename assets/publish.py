@@ -1,6 +1,5 @@
 """Publish stage: write the run as a new immutable version and move latest.json."""
 
-
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 

@@ -1,6 +1,5 @@
 """Stage stage: load every contract CSV of every loadable extract into DuckDB as text."""
 
-
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
@@ -15,9 +14,7 @@ def build_stage_asset(table: Table) -> AssetsDefinition:
     """`stage_<table>`: raw text rows with their extract and line number."""
 
     @asset(name=f"stage_{table.name}", group_name="stage", deps=["extract_inventory"])
-    def _stage(
-        context: AssetExecutionContext, warehouse: DuckDBResource
-    ) -> MaterializeResult:
+    def _stage(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         with warehouse.get_connection() as con:
             files = con.execute(
                 """

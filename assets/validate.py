@@ -1,7 +1,6 @@
 """Validate stage: apply the contract's rules, judge each extract, keep valid rows, and gate
 them with Great Expectations blocking checks (bad data never reaches a KPI)."""
 
-
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,

@@ -63,8 +63,14 @@ def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
             where v.status = 'used'
             """
         ).fetchone()
+        ignored = con.execute(
+            """
+            select extract_id || '/' || table_name || '.csv', ignored_columns
+            from extract_files where len(ignored_columns) > 0 order by all
+            """
+        ).fetchall()
     except duckdb.Error:
-        verdicts, counts = [], (0, 0, 0)
+        verdicts, counts, ignored = [], (0, 0, 0), []
     finally:
         con.close()
     print("\nExtracts:")
@@ -72,6 +78,8 @@ def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
         print(f"  {status:<10} {force or '?':<8} {extract_id}")
         for reason in reasons or []:
             print(f"             - {reason}")
+    for file, columns in ignored:
+        print(f"Ignored columns (not in the contract): {file}: {', '.join(columns)}")
     print(f"Rows in used extracts: {counts[0]:,} read, {counts[1]:,} accepted, {counts[2]:,} quarantined")
     rejected = any(status == "rejected" for _, _, status, _ in verdicts)
     latest = out / "latest.json"

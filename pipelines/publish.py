@@ -135,9 +135,7 @@ def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -
             "extracts": used,
             "superseded_extracts": superseded,
             "rejected_extracts": rejected,
-            "outputs": {
-                name: {"rows": rows, "sha256": _sha256(work / name)} for name, rows in outputs.items()
-            },
+            "outputs": {name: {"rows": rows, "sha256": _sha256(work / name)} for name, rows in outputs.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         final = versions / version_id

@@ -115,8 +115,7 @@ def column_rules(table: Table, column: Column) -> list[Rule]:
                 f"{prefix}.parse",
                 table.name,
                 f"raw.{name} is not null and typed.{name} is null",
-                f"{sql_literal(name + ': ')} || {_value(name)} || "
-                f"{sql_literal(' is not ' + TYPE_HINTS[column.type])}",
+                f"{sql_literal(name + ': ')} || {_value(name)} || {sql_literal(' is not ' + TYPE_HINTS[column.type])}",
             )
         )
     if column.codes:

@@ -23,8 +23,7 @@ def screen_sql(table: Table) -> str:
         key = ", ".join(f"raw.{k}" for k in table.key)
         not_null = " and ".join(f"raw.{k} is not null" for k in table.key)
         key_copies = (
-            f"case when {not_null} then count(*) over (partition by raw.extract_id, {key}) "
-            "else 1 end as key_copies,"
+            f"case when {not_null} then count(*) over (partition by raw.extract_id, {key}) else 1 end as key_copies,"
         )
     reference_join, has_valid_case = "", ""
     if table.case_reference:

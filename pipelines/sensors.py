@@ -1,6 +1,5 @@
 """Start the nightly job when a new extract lands in the inbox."""
 
-
 import hashlib
 from pathlib import Path
 

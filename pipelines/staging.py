@@ -25,10 +25,7 @@ class MalformedCsv(Exception):
 def stage_table_ddl(table: Table) -> str:
     """DDL of a stage table: the extract, the line, then every contract column as text."""
     columns = ", ".join(f"{name} varchar" for name in table.column_names)
-    return (
-        f"create or replace table stage_{table.name} "
-        f"(extract_id varchar, line_number bigint, {columns})"
-    )
+    return f"create or replace table stage_{table.name} (extract_id varchar, line_number bigint, {columns})"
 
 
 def _line_numbers(batch: pa.RecordBatch, first_line: int) -> tuple[pa.Array, int]:

@@ -53,8 +53,7 @@ def write_inventory(con, extracts: list[Extract]) -> None:
 def screened_rows_view(con) -> None:
     """`screened_rows`: the row verdicts of every table, for counting per extract."""
     union = "\nunion all\n".join(
-        f"select '{t.name}' as table_name, extract_id, line_number, reasons from screened_{t.name}"
-        for t in TABLES
+        f"select '{t.name}' as table_name, extract_id, line_number, reasons from screened_{t.name}" for t in TABLES
     )
     con.execute(f"create or replace view screened_rows as {union}")
 

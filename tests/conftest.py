@@ -80,7 +80,5 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
 def latest_kpis(out: Path) -> dict:
     """{(force, period iso, kpi_id): (numerator, denominator, value, ci_low, ci_high)} of the latest version."""
     pointer = json.loads((out / "latest.json").read_text())
-    rows = duckdb.sql(
-        f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')"
-    ).fetchall()
+    rows = duckdb.sql(f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')").fetchall()
     return {(r[0], r[1].isoformat(), r[2]): tuple(r[4:]) for r in rows if r[3] == "all"}

@@ -209,11 +209,7 @@ def _after(
 
 def _not_before(row: dict[str, object], later: str, earlier: str) -> None:
     """Raise when both are present and row[later] < row[earlier]."""
-    if (
-        row[later] is not None
-        and row[earlier] is not None
-        and row[later] < row[earlier]
-    ):
+    if row[later] is not None and row[earlier] is not None and row[later] < row[earlier]:
         raise _Bad(f"{later} before {earlier}")
 
 
@@ -256,9 +252,7 @@ def _valid_cases(rows, t, d_t) -> list[dict[str, object]]:
                 raise _Bad("duplicated case_id")
             _not_before(row, "reported_date", "offence_date")
             _not_before(row, "victim_withdrawal_date", "reported_date")
-            _not_before(
-                row, "early_advice_received_date", "early_advice_requested_date"
-            )
+            _not_before(row, "early_advice_received_date", "early_advice_requested_date")
             _not_before(row, "outcome_date", "reported_date")
             dates = [n for n, k in CASE_COLUMNS.items() if k == "date"]
             _after(row, dates, [], t, d_t)
@@ -519,11 +513,7 @@ def _victim_phone_request_rate(ex: Extract):
 
 def _victim_phone_consent_rate(ex: Extract):
     for d in ex.devices:
-        if (
-            d["owner"] == "victim"
-            and d["requested_date"] is not None
-            and d["consent"] in ("given", "refused")
-        ):
+        if d["owner"] == "victim" and d["requested_date"] is not None and d["consent"] in ("given", "refused"):
             yield _month(d["requested_date"]), d["consent"] == "given"
 
 
@@ -548,9 +538,7 @@ def _victim_without_phone_over_24h(ex: Extract):
     for m, d in _seizures_24h_ago(ex):
         # A replacement_at earlier than seized_at gives a negative difference, which is
         # <= 24 h: read literally, the owner counts as having a phone.
-        replaced = d["replacement_at"] is not None and (
-            d["replacement_at"] - d["seized_at"] <= timedelta(hours=24)
-        )
+        replaced = d["replacement_at"] is not None and (d["replacement_at"] - d["seized_at"] <= timedelta(hours=24))
         yield m, not (_returned_24h(d) or replaced)
 
 
@@ -597,9 +585,7 @@ KPIS: dict[str, tuple[str, object]] = {
 # ---------------------------------------------------------------------------
 
 
-def _make_row(
-    force: str, period: date, kpi_id: str, kind: str, items: list
-) -> dict | None:
+def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list) -> dict | None:
     row = {
         "force_code": force,
         "period": period,

@@ -55,9 +55,7 @@ def inbox(tmp_path_factory):
 @pytest.fixture(scope="module")
 def run(inbox, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("reject-run")
-    status = main(
-        ["run", "--extracts", str(inbox), "--out", str(tmp / "out"), "--warehouse", str(tmp / "w.duckdb")]
-    )
+    status = main(["run", "--extracts", str(inbox), "--out", str(tmp / "out"), "--warehouse", str(tmp / "w.duckdb")])
     verdicts = {
         e: (status_, " | ".join(reasons))
         for e, status_, reasons in query(tmp / "w.duckdb", "select extract_id, status, reasons from extract_verdicts")
