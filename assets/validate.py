@@ -14,10 +14,13 @@ from dagster import (
 from dagster_duckdb import DuckDBResource
 
 from pipelines.contract import TABLES, Table
+from pipelines.publish import previous_case_counts
 from pipelines.quality import run_gate, suite_name
 from pipelines.resources import FlightDeckSettings
 from pipelines.screening import screen_sql
 from pipelines.warehouse import markdown_preview, run_sql_file, screened_rows_view, valid_table_sql
+
+SHRINK_LIMIT = 0.15
 
 
 def build_screened_asset(table: Table) -> AssetsDefinition:
@@ -141,6 +144,28 @@ def build_valid_asset(table: Table) -> tuple[AssetsDefinition, object]:
         )
 
     return _valid, _gate
+
+
+@asset_check(
+    asset="valid_cases",
+    blocking=False,
+    description="No force's valid cases shrank by more than 15% against the latest published version.",
+)
+def cases_not_shrunk(settings: FlightDeckSettings, warehouse: DuckDBResource) -> AssetCheckResult:
+    """A warning, not a gate: a sudden drop usually means a partial export worth a look."""
+    previous = previous_case_counts(settings.out_path)
+    with warehouse.get_connection() as con:
+        current = dict(con.execute("select force_code, count(*) from valid_cases group by all").fetchall())
+    shrunk = {
+        force: {"previous": before, "now": current.get(force, 0)}
+        for force, before in previous.items()
+        if force in current and current[force] < (1 - SHRINK_LIMIT) * before
+    }
+    return AssetCheckResult(
+        passed=not shrunk,
+        severity=AssetCheckSeverity.WARN,
+        metadata={"shrunk_forces": MetadataValue.json(shrunk), "forces_compared": len(previous)},
+    )
 
 
 screened_assets = [build_screened_asset(t) for t in TABLES]

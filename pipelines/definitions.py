@@ -14,6 +14,7 @@ from assets.kpi import force_ranges, kpi_assets, kpi_monthly
 from assets.publish import published_version
 from assets.stage import stage_assets
 from assets.validate import (
+    cases_not_shrunk,
     extract_verdicts,
     gate_checks,
     screened_assets,
@@ -36,7 +37,7 @@ ALL_ASSETS = [
     kpi_monthly,
     published_version,
 ]
-ALL_CHECKS = [some_extract_accepted, *gate_checks]
+ALL_CHECKS = [some_extract_accepted, *gate_checks, cases_not_shrunk]
 
 
 def build_defs(

@@ -103,6 +103,18 @@ def _extract_entries(con) -> tuple[list, list, list]:
     return used, superseded, rejected
 
 
+def previous_case_counts(out_dir: Path) -> dict[str, int]:
+    """Accepted case rows per force in the latest published version (empty if none)."""
+    try:
+        pointer = json.loads((out_dir / "latest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((out_dir / pointer["path"] / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, KeyError):
+        return {}
+    return {
+        e["force_code"]: e["files"]["cases"]["rows_accepted"] for e in manifest["extracts"] if "cases" in e["files"]
+    }
+
+
 def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -> dict:
     """Write a new version folder from the warehouse, then point latest.json at it."""
     now = now or datetime.now(UTC)

@@ -92,6 +92,21 @@ def test_same_inputs_give_the_same_kpi_rows_and_versions_are_never_touched(tmp_p
     assert {p: p.read_bytes() for p in (out / first).rglob("*") if p.is_file()} == before
 
 
+def test_a_shrinking_force_gets_a_warning_not_a_block(tmp_path):
+    inbox = tmp_path / "inbox"
+    write_inbox(inbox, forces=1, years=1, seed=3, cases_per_force_year=100)
+    result, out, _ = run_pipeline(inbox, tmp_path)
+    first = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert first["cases_not_shrunk"]  # nothing to compare with yet
+    smaller = tmp_path / "smaller"
+    write_inbox(smaller, forces=1, years=1, seed=3, cases_per_force_year=50)
+    result, out, _ = run_pipeline(smaller, tmp_path, out=out)
+    checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not checks["cases_not_shrunk"].passed
+    assert checks["cases_not_shrunk"].severity.value == "WARN"
+    assert result.success and len(list((out / "versions").iterdir())) == 2  # still published
+
+
 def _published_state(out: Path) -> tuple[str, list[str]]:
     return (out / "latest.json").read_text(), sorted(p.name for p in (out / "versions").iterdir())
 

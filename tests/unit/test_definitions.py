@@ -24,7 +24,7 @@ def test_asset_graph_has_every_stage_and_kpi():
     assert groups["valid_cases"] == "validate" and groups["withdrawal_rate"] == "kpi"
     assert groups["published_version"] == "publish"
     checks = {c.name for c in graph.asset_check_keys}
-    assert checks == {"some_extract_accepted"} | {f"{t.name}_contract" for t in TABLES}
+    assert checks == {"some_extract_accepted", "cases_not_shrunk"} | {f"{t.name}_contract" for t in TABLES}
     schedule = defs.resolve_schedule_def("nightly_0200_london")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 2 * * *", "Europe/London")
     assert defs.resolve_sensor_def("new_extract_sensor").job_name == "nightly"
