@@ -21,12 +21,14 @@ def force_ranges(warehouse: DuckDBResource) -> MaterializeResult:
 
 
 def build_kpi_asset(kpi: Kpi) -> AssetsDefinition:
-    """One KPI table: force_code, period, numerator, denominator, value."""
+    """One KPI table (force_code, period, numerator, denominator, value): its items query, then
+    the aggregate query of its kind."""
 
     @asset(name=kpi.kpi_id, group_name="kpi", deps=[*VALID_TABLES, "force_ranges"])
     def _kpi(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         with warehouse.get_connection() as con:
-            run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table=kpi.kpi_id)
+            run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_items", temp=True)
+            run_sql_file(con, f"kpi/aggregate/{kpi.aggregate_path.name}", create_table=kpi.kpi_id)
             rows = con.execute(f"select count(*) from {kpi.kpi_id}").fetchone()[0]
             preview = markdown_preview(
                 con, f"select * from {kpi.kpi_id} where force_code = 'ALL' order by period desc", 6
@@ -34,7 +36,10 @@ def build_kpi_asset(kpi: Kpi) -> AssetsDefinition:
         context.log.info(f"kpi: {kpi.kpi_id}: {rows:,} rows")
         return MaterializeResult(metadata={"rows": rows, "latest_all_forces": MetadataValue.md(preview)})
 
-    _kpi.__doc__ = f"{kpi.title} ({kpi.unit}). {kpi.definition} SQL: sql/kpi/{kpi.sql_path.name}."
+    _kpi.__doc__ = (
+        f"{kpi.title} ({kpi.unit}). {kpi.definition} Items: sql/kpi/{kpi.sql_path.name}; "
+        f"rows: sql/kpi/aggregate/{kpi.aggregate_path.name}."
+    )
     return _kpi
 
 

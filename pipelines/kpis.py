@@ -1,8 +1,11 @@
 """The KPI registry: every KPI's id and metadata, declared once.
 
-SQL assets (one `sql/kpi/<kpi_id>.sql` per entry), the kpi_monthly assembly, the exports
-and the README's KPI table all read this list, so a KPI id is typed only here and in its
-SQL file's name.
+SQL assets, the kpi_monthly assembly, the exports and the README's KPI table all read this
+list, so a KPI id is typed only here (and in its query file's name). A KPI is two queries:
+its items query `sql/kpi/<query>.sql` says which records are in the denominator (or are
+counted, or measured) and in which month; the aggregate query of its kind
+(`sql/kpi/aggregate/<kind>.sql`) applies the catalogue's common rules the same way for
+every KPI: published months, pooling into `ALL`, medians, Kaplan-Meier, zero months.
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ class Kpi:
     def sql_path(self) -> Path:
         """The query file that computes this KPI."""
         return KPI_SQL_DIR / f"{self.query or self.kpi_id}.sql"
+
+    @property
+    def aggregate_path(self) -> Path:
+        """The query that turns this KPI's items into rows, shared by every KPI of its kind."""
+        return KPI_SQL_DIR / "aggregate" / f"{self.kind}.sql"
 
     @property
     def is_proportion(self) -> bool:
@@ -88,11 +96,13 @@ KPIS: tuple[Kpi, ...] = (
         "Victim devices requested in the month with consent given or refused: the share given."),
     Kpi("victim_phone_returned_24h", "Victim phones returned within 24 hours", PROPORTION,
         "share of seized phones", "up", "Victims' phones",
-        "Victim devices seized in the month (at least 24 hours before the extract) returned within 24 hours."),
+        "Victim devices seized in the month (at least 24 hours before the extract) returned within 24 hours.",
+        query="victim_phone_seizures_24h", params=(("without_phone", False),)),
     Kpi("victim_without_phone_over_24h", "Victims without a phone for over 24 hours", PROPORTION,
         "share of seized phones", "down", "Victims' phones",
         "Victim devices seized in the month (at least 24 hours before the extract) neither returned nor "
-        "replaced within 24 hours."),
+        "replaced within 24 hours.",
+        query="victim_phone_seizures_24h", params=(("without_phone", True),)),
     Kpi("victim_phone_median_hours_held", "Median hours a victim's phone is held", KM_MEDIAN, "hours", "down",
         "Victims' phones",
         "Kaplan-Meier median of hours from seizure to return, victim devices seized in the month; "

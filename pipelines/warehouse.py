@@ -104,10 +104,12 @@ def markdown_preview(con, query: str, limit: int = 10) -> str:
     return "\n".join(lines)
 
 
-def run_sql_file(con, relative: str, params: dict | None = None, create_table: str | None = None) -> None:
-    """Run one query file (after the shared macros), optionally into a new table."""
+def run_sql_file(
+    con, relative: str, params: dict | None = None, create_table: str | None = None, temp: bool = False
+) -> None:
+    """Run one query file (after the shared macros), optionally into a new (temporary) table."""
     con.execute(read_sql("macros.sql"))
     query = read_sql(relative)
     if create_table:
-        query = f"create or replace table {create_table} as\n{query}"
+        query = f"create or replace {'temp ' if temp else ''}table {create_table} as\n{query}"
     con.execute(query, params or {})

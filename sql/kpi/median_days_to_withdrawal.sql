@@ -1,28 +1,16 @@
--- median_days_to_withdrawal: median of (victim_withdrawal_date - reported_date) in whole
--- days over withdrawals dated in month M (mean of the middle two when n is even).
--- Grain: one row per force (and ALL) per month with withdrawals. Unit: days; n in denominator.
+-- median_days_to_withdrawal items: the cases whose victim_withdrawal_date is in month M,
+-- measured in whole days from report to withdrawal. Unit: days (median).
 with cases as (
     select * from valid_cases
 ),
 
-withdrawals as (
+final as (
     select
         force_code,
         month_of(victim_withdrawal_date) as period,
-        victim_withdrawal_date - reported_date as days_to_withdrawal,
+        victim_withdrawal_date - reported_date as measure,
     from cases
     where victim_withdrawal_date is not null
-),
-
-final as (
-    select
-        coalesce(force_code, 'ALL') as force_code,
-        period,
-        null::double as numerator,
-        count(*) as denominator,
-        median(days_to_withdrawal) as value,
-    from withdrawals
-    group by grouping sets ((force_code, period), (period))
 )
 
 select * from final

@@ -1,6 +1,5 @@
--- victim_phone_request_rate: of the cases reported in month M, the share with at least one
--- device row whose owner is the victim. Grain: one row per force (and ALL) per month with
--- reports. Unit: proportion.
+-- victim_phone_request_rate items: the cases reported in month M, counted when at least one
+-- device row of the case has owner = victim. Unit: proportion.
 with cases as (
     select * from valid_cases
 ),
@@ -17,26 +16,15 @@ victim_device_cases as (
     where owner = 'victim'
 ),
 
-cohort as (
+final as (
     select
         cases.force_code,
         month_of(cases.reported_date) as period,
-        victim_device_cases.case_id is not null as has_victim_device,
+        victim_device_cases.case_id is not null as is_counted,
     from cases
     left join victim_device_cases
         on victim_device_cases.force_code = cases.force_code
         and victim_device_cases.case_id = cases.case_id
-),
-
-final as (
-    select
-        coalesce(force_code, 'ALL') as force_code,
-        period,
-        count(*) filter (where has_victim_device) as numerator,
-        count(*) as denominator,
-        numerator / denominator as value,
-    from cohort
-    group by grouping sets ((force_code, period), (period))
 )
 
 select * from final

@@ -1,0 +1,63 @@
+-- Rows of a count KPI from its items (kpi_items: force_code, period), one item per counted
+-- thing. Every month of each force's published range gets a row, zeros included, and ALL
+-- gets every month from the earliest first month to the latest last month of any force.
+-- numerator = value = the count; denominator null.
+with items as (
+    select * from kpi_items
+),
+
+ranges as (
+    select * from force_ranges
+),
+
+force_months as (
+    select
+        force_code,
+        cast(unnest(generate_series(first_period, last_period, interval 1 month)) as date) as period,
+    from ranges
+),
+
+all_months as (
+    select
+        'ALL' as force_code,
+        cast(unnest(generate_series(min(first_period), max(last_period), interval 1 month)) as date) as period,
+    from ranges
+),
+
+months as (
+    select * from force_months
+    union all
+    select * from all_months
+),
+
+in_range as (
+    select items.*
+    from items
+    inner join force_months
+        on force_months.force_code = items.force_code
+        and force_months.period = items.period
+),
+
+counted as (
+    select
+        coalesce(force_code, 'ALL') as force_code,
+        period,
+        count(*) as item_count,
+    from in_range
+    group by grouping sets ((force_code, period), (period))
+),
+
+final as (
+    select
+        months.force_code,
+        months.period,
+        coalesce(counted.item_count, 0)::double as numerator,
+        null::double as denominator,
+        numerator as value,
+    from months
+    left join counted
+        on counted.force_code = months.force_code
+        and counted.period = months.period
+)
+
+select * from final
