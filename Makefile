@@ -25,6 +25,7 @@ test: $(STAMP)
 ## ui: the Dagster UI on the same definitions, at http://127.0.0.1:3000
 ui: $(STAMP)
 	mkdir -p .dagster_home
+	cp pipelines/dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 ## sample: regenerate the committed sample inbox from its fixed seed

@@ -21,6 +21,7 @@ from pathlib import Path
 from pipelines.contract import TABLES
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
+from pipelines.warehouse import quarantine_sql
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,8 +130,6 @@ def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -
         outputs["kpi_monthly.csv"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv",
                                            "format csv, header true")  # fmt: skip
         (work / "quarantine").mkdir()
-        from pipelines.warehouse import quarantine_sql
-
         for table in TABLES:
             name = f"quarantine/{table.name}.parquet"
             outputs[name] = _copy(con, quarantine_sql(table), work / name, "format parquet")

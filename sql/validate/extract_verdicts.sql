@@ -21,7 +21,7 @@ over_threshold as (
     select
         extract_id,
         list(
-            table_name || '.csv: ' || rows_quarantined || ' of ' || rows_read
+            extract_id || '/' || table_name || '.csv: ' || rows_quarantined || ' of ' || rows_read
             || ' rows quarantined (' || round(100.0 * rows_quarantined / rows_read, 1)
             || '%), more than the ' || round(100.0 * $threshold, 1) || '% allowed'
             order by table_name
