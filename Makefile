@@ -17,9 +17,10 @@ $(STAMP): requirements.lock pyproject.toml
 run: $(STAMP)
 	$(BIN)/flightdeck run
 
-## test: the whole test suite (no timing assertions; a few minutes at most)
+## test: lint (ruff, sqlfluff) and the whole test suite (no timing assertions; a few minutes at most)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/sqlfluff lint sql
 	$(BIN)/python -m pytest
 
 ## ui: the Dagster UI on the same definitions, at http://127.0.0.1:3000

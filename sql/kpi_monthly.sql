@@ -12,10 +12,12 @@ wilson as (
         1.959963984540054 as z,
         case when is_proportion then (value + z * z / (2 * denominator)) / (1 + z * z / denominator) end
             as centre,
-        case when is_proportion then
-            z * sqrt(value * (1 - value) / denominator + z * z / (4 * denominator * denominator))
-            / (1 + z * z / denominator)
-        end as half_width,
+        case
+            when is_proportion
+                then
+                    z * sqrt(value * (1 - value) / denominator + z * z / (4 * denominator * denominator))
+                    / (1 + z * z / denominator)
+        end as half_width
     from results
 ),
 
@@ -29,7 +31,7 @@ final as (
         cast(denominator as double) as denominator,
         cast(value as double) as value,
         case when is_proportion then greatest(0.0, centre - half_width) end as ci_low,
-        case when is_proportion then least(1.0, centre + half_width) end as ci_high,
+        case when is_proportion then least(1.0, centre + half_width) end as ci_high
     from wilson
 )
 

@@ -8,7 +8,7 @@ final as (
     select
         force_code,
         month_of(reported_date) as period,
-        is_charged(outcome_code) as is_counted,
+        is_charged(outcome_code) as is_counted
     from cases
 )
 

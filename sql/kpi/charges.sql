@@ -7,7 +7,7 @@ with cases as (
 final as (
     select
         force_code,
-        month_of(outcome_date) as period,
+        month_of(outcome_date) as period
     from cases
     where is_charged(outcome_code)
 )

@@ -11,7 +11,7 @@ final as (
         month_of(min(reported_date)) as first_period,
         month_of(max(extract_date)) as last_period,
         max(extract_date) as extract_date,
-        max(extracted_at) as extracted_at,
+        max(extracted_at) as extracted_at
     from cases
     group by force_code
 )

@@ -9,9 +9,10 @@ final as (
     select
         force_code,
         month_of(outcome_date) as period,
-        outcome_date - reported_date as measure,
+        outcome_date - reported_date as measure
     from cases
-    where outcome_date is not null
+    where
+        outcome_date is not null
         and (not $charged_only or is_charged(outcome_code))
 )
 

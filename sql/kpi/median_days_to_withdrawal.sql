@@ -8,7 +8,7 @@ final as (
     select
         force_code,
         month_of(victim_withdrawal_date) as period,
-        victim_withdrawal_date - reported_date as measure,
+        victim_withdrawal_date - reported_date as measure
     from cases
     where victim_withdrawal_date is not null
 )

@@ -9,7 +9,7 @@ final as (
     select
         force_code,
         month_of(outcome_date) as period,
-        list_contains($codes, outcome_code) as is_counted,
+        list_contains($codes, outcome_code) as is_counted
     from cases
     where outcome_date is not null
 )

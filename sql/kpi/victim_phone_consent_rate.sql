@@ -8,9 +8,10 @@ final as (
     select
         force_code,
         month_of(requested_date) as period,
-        consent = 'given' as is_counted,
+        consent = 'given' as is_counted
     from devices
-    where owner = 'victim'
+    where
+        owner = 'victim'
         and consent in ('given', 'refused')
 )
 

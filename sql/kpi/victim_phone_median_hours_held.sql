@@ -10,9 +10,10 @@ final as (
         force_code,
         london_month(seized_at) as period,
         hours_between(seized_at, coalesce(returned_at, extracted_at)) as duration,
-        returned_at is not null as is_event,
+        returned_at is not null as is_event
     from devices
-    where owner = 'victim'
+    where
+        owner = 'victim'
         and seized_at is not null
 )
 

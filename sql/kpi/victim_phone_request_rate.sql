@@ -11,7 +11,7 @@ devices as (
 victim_device_cases as (
     select distinct
         force_code,
-        case_id,
+        case_id
     from devices
     where owner = 'victim'
 ),
@@ -20,11 +20,12 @@ final as (
     select
         cases.force_code,
         month_of(cases.reported_date) as period,
-        victim_device_cases.case_id is not null as is_counted,
+        victim_device_cases.case_id is not null as is_counted
     from cases
     left join victim_device_cases
-        on victim_device_cases.force_code = cases.force_code
-        and victim_device_cases.case_id = cases.case_id
+        on
+            cases.force_code = victim_device_cases.force_code
+            and cases.case_id = victim_device_cases.case_id
 )
 
 select * from final

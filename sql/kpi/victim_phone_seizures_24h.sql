@@ -12,9 +12,10 @@ seizures as (
         force_code,
         london_month(seized_at) as period,
         coalesce(hours_between(seized_at, returned_at) <= 24, false) as is_returned_in_24h,
-        coalesce(hours_between(seized_at, replacement_at) <= 24, false) as is_replaced_in_24h,
+        coalesce(hours_between(seized_at, replacement_at) <= 24, false) as is_replaced_in_24h
     from devices
-    where owner = 'victim'
+    where
+        owner = 'victim'
         and seized_at <= extracted_at - interval 24 hours
 ),
 
@@ -25,7 +26,7 @@ final as (
         case
             when $without_phone then not (is_returned_in_24h or is_replaced_in_24h)
             else is_returned_in_24h
-        end as is_counted,
+        end as is_counted
     from seizures
 )
 

@@ -8,7 +8,7 @@ final as (
     select
         force_code,
         month_of(reported_date) as period,
-        victim_withdrawal_date is not null as is_counted,
+        victim_withdrawal_date is not null as is_counted
     from cases
 )
 

@@ -9,7 +9,7 @@ final as (
     select
         force_code,
         month_of(victim_withdrawal_date) as period,
-        victim_withdrawal_date - reported_date <= $max_days as is_counted,
+        victim_withdrawal_date - reported_date <= $max_days as is_counted
     from cases
     where victim_withdrawal_date is not null
 )

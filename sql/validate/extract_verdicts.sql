@@ -12,7 +12,7 @@ screened_counts as (
         table_name,
         count(*) as rows_read,
         count(*) filter (where len(reasons) = 0) as rows_accepted,
-        count(*) filter (where len(reasons) > 0) as rows_quarantined,
+        count(*) filter (where len(reasons) > 0) as rows_quarantined
     from screened_rows
     group by extract_id, table_name
 ),
@@ -25,7 +25,7 @@ over_threshold as (
             || ' rows quarantined (' || round(100.0 * rows_quarantined / rows_read, 1)
             || '%), more than the ' || round(100.0 * $threshold, 1) || '% allowed'
             order by table_name
-        ) as reasons,
+        ) as reasons
     from screened_counts
     where rows_quarantined > $threshold * rows_read
     group by extract_id
@@ -34,7 +34,7 @@ over_threshold as (
 load_problems as (
     select
         extract_id,
-        list(problem order by problem) as reasons,
+        list(problem order by problem) as reasons
     from stage_problems
     group by extract_id
 ),
@@ -52,10 +52,10 @@ judged as (
             inventory.problems,
             coalesce(load_problems.reasons, []),
             coalesce(over_threshold.reasons, [])
-        ) as reasons,
+        ) as reasons
     from inventory
-    left join load_problems on load_problems.extract_id = inventory.extract_id
-    left join over_threshold on over_threshold.extract_id = inventory.extract_id
+    left join load_problems on inventory.extract_id = load_problems.extract_id
+    left join over_threshold on inventory.extract_id = over_threshold.extract_id
 ),
 
 ranked as (
@@ -64,7 +64,7 @@ ranked as (
         row_number() over (
             partition by force_code, len(reasons) = 0
             order by extracted_at desc, extract_id desc
-        ) as newest_rank,
+        ) as newest_rank
     from judged
 ),
 
@@ -82,7 +82,7 @@ final as (
             when len(reasons) > 0 then 'rejected'
             when newest_rank = 1 then 'used'
             else 'superseded'
-        end as status,
+        end as status
     from ranked
 )
 

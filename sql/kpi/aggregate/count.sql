@@ -13,14 +13,14 @@ ranges as (
 force_months as (
     select
         force_code,
-        cast(unnest(generate_series(first_period, last_period, interval 1 month)) as date) as period,
+        cast(unnest(generate_series(first_period, last_period, interval 1 month)) as date) as period
     from ranges
 ),
 
 all_months as (
     select
         'ALL' as force_code,
-        cast(unnest(generate_series(min(first_period), max(last_period), interval 1 month)) as date) as period,
+        cast(unnest(generate_series(min(first_period), max(last_period), interval 1 month)) as date) as period
     from ranges
 ),
 
@@ -34,15 +34,16 @@ in_range as (
     select items.*
     from items
     inner join force_months
-        on force_months.force_code = items.force_code
-        and force_months.period = items.period
+        on
+            items.force_code = force_months.force_code
+            and items.period = force_months.period
 ),
 
 counted as (
     select
         coalesce(force_code, 'ALL') as force_code,
         period,
-        count(*) as item_count,
+        count(*) as item_count
     from in_range
     group by grouping sets ((force_code, period), (period))
 ),
@@ -51,13 +52,14 @@ final as (
     select
         months.force_code,
         months.period,
-        coalesce(counted.item_count, 0)::double as numerator,
-        null::double as denominator,
-        numerator as value,
+        cast(coalesce(counted.item_count, 0) as double) as numerator,
+        cast(null as double) as denominator,
+        numerator as value
     from months
     left join counted
-        on counted.force_code = months.force_code
-        and counted.period = months.period
+        on
+            months.force_code = counted.force_code
+            and months.period = counted.period
 )
 
 select * from final

@@ -16,7 +16,7 @@ ranges as (
 in_range as (
     select items.*
     from items
-    inner join ranges on ranges.force_code = items.force_code
+    inner join ranges on items.force_code = ranges.force_code
     where items.period between ranges.first_period and ranges.last_period
 ),
 
@@ -25,7 +25,7 @@ pooled as (
     union all
     select
         'ALL' as force_code,
-        * exclude (force_code),
+        * exclude (force_code)
     from in_range
 ),
 
@@ -35,7 +35,7 @@ durations as (
         period,
         duration,
         count(*) filter (where is_event) as events,
-        count(*) as items,
+        count(*) as items
     from pooled
     group by force_code, period, duration
 ),
@@ -46,7 +46,7 @@ at_risk as (
         sum(items) over (
             partition by force_code, period order by duration desc
             rows between unbounded preceding and current row
-        ) as items_at_risk,
+        ) as items_at_risk
     from durations
 ),
 
@@ -56,7 +56,7 @@ survival as (
         product(1 - events / items_at_risk) over (
             partition by force_code, period order by duration
             rows between unbounded preceding and current row
-        ) as surviving,
+        ) as surviving
     from at_risk
 ),
 
@@ -66,7 +66,7 @@ medians as (
         period,
         min(duration) filter (where events > 0 and surviving <= 0.5 + 1e-9) as median_duration,
         sum(events) as event_count,
-        sum(items) as item_count,
+        sum(items) as item_count
     from survival
     group by force_code, period
 ),
@@ -77,7 +77,7 @@ final as (
         period,
         event_count::double as numerator,
         item_count::double as denominator,
-        median_duration::double as value,
+        median_duration::double as value
     from medians
     where median_duration is not null
 )

@@ -13,7 +13,7 @@ ranges as (
 in_range as (
     select items.*
     from items
-    inner join ranges on ranges.force_code = items.force_code
+    inner join ranges on items.force_code = ranges.force_code
     where items.period between ranges.first_period and ranges.last_period
 ),
 
@@ -23,7 +23,7 @@ final as (
         period,
         null::double as numerator,
         count(*)::double as denominator,
-        median(measure)::double as value,
+        median(measure)::double as value
     from in_range
     group by grouping sets ((force_code, period), (period))
 )
