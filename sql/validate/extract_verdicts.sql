@@ -27,7 +27,8 @@ over_threshold as (
             order by table_name
         ) as reasons
     from screened_counts
-    where rows_quarantined > $threshold * rows_read
+    -- A quotient, not a product: at 0.29, 29 of 100 is 29% (not more), yet 0.29 * 100 = 28.999999999999996.
+    where rows_quarantined / rows_read > $threshold
     group by extract_id
 ),
 
