@@ -55,8 +55,8 @@ def _sha256(path: Path) -> str:
 
 
 def _copy(con, query: str, path: Path, options: str) -> int:
-    con.execute(f"copy ({query}) to {sql_literal(str(path))} ({options})")
-    return con.execute(f"select count(*) from ({query})").fetchone()[0]
+    """Write a query's rows to a file; DuckDB's COPY answers with the number written."""
+    return con.execute(f"copy ({query}) to {sql_literal(str(path))} ({options})").fetchone()[0]
 
 
 def _extract_entries(con) -> tuple[list, list, list]:

@@ -149,12 +149,11 @@ def run_gate(con, table: Table, chunk_rows: int = CHUNK_ROWS, log=None) -> GateR
             if item.success:
                 continue
             rule_id = item.expectation_config.meta.get("rule_id", item.expectation_config.type)
-            count = item.result.get("unexpected_count") or 0
-            if item.exception_info and item.exception_info.get("raised_exception"):
-                count = max(count, 1)
-                result.examples.setdefault(rule_id, []).append(item.exception_info.get("exception_message"))
-            result.failures[rule_id] = result.failures.get(rule_id, 0) + max(count, 1)
+            failed_rows = max(item.result.get("unexpected_count") or 0, 1)  # an error counts once
+            result.failures[rule_id] = result.failures.get(rule_id, 0) + failed_rows
             examples = result.examples.setdefault(rule_id, [])
+            if (item.exception_info or {}).get("raised_exception"):
+                examples.append(item.exception_info.get("exception_message"))
             examples.extend(item.result.get("partial_unexpected_list", [])[: 5 - len(examples)])
     con.execute("drop table gate_rows")
     return result
