@@ -17,19 +17,57 @@ screened_counts as (
     group by extract_id, table_name
 ),
 
-over_threshold as (
+row_reasons as (
     select
         extract_id,
+        table_name,
+        line_number,
+        unnest(reasons) as reason
+    from screened_rows
+),
+
+broken_rules as (
+    select
+        extract_id,
+        table_name,
+        split_part(reason, ':', 1) as rule_id,
+        count(*) as rule_rows,
+        min(line_number) as first_line
+    from row_reasons
+    group by extract_id, table_name, rule_id
+),
+
+commonest_rule as (
+    select
+        extract_id,
+        table_name,
+        arg_max(
+            rule_id || ' (' || rule_rows || ' rows, first at line ' || first_line || ')',
+            (rule_rows, rule_id)
+        ) as described
+    from broken_rules
+    group by extract_id, table_name
+),
+
+over_threshold as (
+    select
+        screened_counts.extract_id,
         list(
-            extract_id || '/' || table_name || '.csv: ' || rows_quarantined || ' of ' || rows_read
-            || ' rows quarantined (' || round(100.0 * rows_quarantined / rows_read, 1)
-            || '%), more than the ' || round(100.0 * $threshold, 1) || '% allowed'
-            order by table_name
+            screened_counts.extract_id || '/' || screened_counts.table_name || '.csv: '
+            || screened_counts.rows_quarantined || ' of ' || screened_counts.rows_read
+            || ' rows quarantined (' || round(100.0 * screened_counts.rows_quarantined / screened_counts.rows_read, 1)
+            || '%), more than the ' || round(100.0 * $threshold, 1) || '% allowed; most often '
+            || commonest_rule.described
+            order by screened_counts.table_name
         ) as reasons
     from screened_counts
+    inner join commonest_rule
+        on
+            screened_counts.extract_id = commonest_rule.extract_id
+            and screened_counts.table_name = commonest_rule.table_name
     -- A quotient, not a product: at 0.29, 29 of 100 is 29% (not more), yet 0.29 * 100 = 28.999999999999996.
-    where rows_quarantined / rows_read > $threshold
-    group by extract_id
+    where screened_counts.rows_quarantined / screened_counts.rows_read > $threshold
+    group by screened_counts.extract_id
 ),
 
 load_problems as (
