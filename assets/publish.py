@@ -10,7 +10,7 @@ from pipelines.resources import FlightDeckSettings
 
 @asset(
     group_name="publish",
-    deps=["kpi_monthly", "extract_verdicts", *(f"screened_{t.name}" for t in TABLES)],
+    deps=["kpi_monthly", "extract_verdicts", *(f"quarantine_{t.name}" for t in TABLES)],
 )
 def published_version(
     context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource

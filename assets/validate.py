@@ -18,7 +18,13 @@ from pipelines.publish import previous_case_counts
 from pipelines.quality import run_gate, suite_name
 from pipelines.resources import FlightDeckSettings
 from pipelines.screening import screen_sql
-from pipelines.warehouse import markdown_preview, run_sql_file, screened_rows_view, valid_table_sql
+from pipelines.warehouse import (
+    markdown_preview,
+    quarantine_sql,
+    run_sql_file,
+    screened_rows_view,
+    valid_table_sql,
+)
 
 SHRINK_LIMIT = 0.15
 
@@ -146,6 +152,38 @@ def build_valid_asset(table: Table) -> tuple[AssetsDefinition, object]:
     return _valid, _gate
 
 
+def build_quarantine_asset(table: Table) -> AssetsDefinition:
+    """`quarantine_<table>`: every quarantined row, as read, with file, line and reasons."""
+
+    @asset(name=f"quarantine_{table.name}", group_name="validate", deps=[f"screened_{table.name}", "extract_verdicts"])
+    def _quarantine(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+        with warehouse.get_connection() as con:
+            con.execute(f"create or replace table quarantine_{table.name} as {quarantine_sql(table)}")
+            per_extract = dict(
+                con.execute(
+                    f"select extract_id, count(*) from quarantine_{table.name} group by all order by all"
+                ).fetchall()
+            )
+            preview = markdown_preview(
+                con, f"select source_file, line_number, reasons from quarantine_{table.name}", 10
+            )
+        context.log.info(f"validate: quarantine_{table.name}: {sum(per_extract.values()):,} rows")
+        return MaterializeResult(
+            metadata={
+                "rows": sum(per_extract.values()),
+                "rows_per_extract": MetadataValue.json(per_extract),
+                "preview": MetadataValue.md(preview),
+            }
+        )
+
+    _quarantine.__doc__ = (
+        f"Every quarantined row of {table.file_name} from every loaded extract, exactly as read, with "
+        "its source file, line number and every rule it breaks. Published as quarantine/"
+        f"{table.name}.parquet; fix the extract from here."
+    )
+    return _quarantine
+
+
 @asset_check(
     asset="valid_cases",
     blocking=False,
@@ -169,6 +207,7 @@ def cases_not_shrunk(settings: FlightDeckSettings, warehouse: DuckDBResource) ->
 
 
 screened_assets = [build_screened_asset(t) for t in TABLES]
+quarantine_assets = [build_quarantine_asset(t) for t in TABLES]
 _valid_pairs = [build_valid_asset(t) for t in TABLES]
 valid_assets = [pair[0] for pair in _valid_pairs]
 gate_checks = [pair[1] for pair in _valid_pairs]

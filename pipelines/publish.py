@@ -21,7 +21,6 @@ from pathlib import Path
 from pipelines.contract import TABLES
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
-from pipelines.warehouse import quarantine_sql
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -132,7 +131,7 @@ def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -
         (work / "quarantine").mkdir()
         for table in TABLES:
             name = f"quarantine/{table.name}.parquet"
-            outputs[name] = _copy(con, quarantine_sql(table), work / name, "format parquet")
+            outputs[name] = _copy(con, f"select * from quarantine_{table.name}", work / name, "format parquet")
         kpi_digest = _sha256(work / "kpi_monthly.csv")
         version_id = f"{now:%Y%m%dT%H%M%SZ}-{kpi_digest[:8]}"
         used, superseded, rejected = _extract_entries(con)

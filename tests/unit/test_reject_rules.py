@@ -25,6 +25,12 @@ def inbox(tmp_path_factory):
     (inbox / "SCHEMA" / "x" / "manifest.json").write_text(
         json.dumps({"schema_version": "2.0", "force_code": "SCHEMA", "extracted_at": T})
     )
+    for force, manifest in {
+        "NOOFFSET": {"schema_version": "1.0", "force_code": "NOOFFSET", "extracted_at": "2026-06-15T21:30:00"},
+        "LOWER": {"schema_version": "1.0", "force_code": "dur", "extracted_at": T},
+        "ALL": {"schema_version": "1.0", "force_code": "ALL", "extracted_at": T},
+    }.items():
+        (good(inbox, force) / "manifest.json").write_text(json.dumps(manifest))
     (good(inbox, "NODEV") / "devices.csv").unlink()
     write_csv(good(inbox, "NOCOL") / "cases.csv", ["case_id", "offence_code"], [{"case_id": "C1"}])
     write_csv(good(inbox, "DUPCOL") / "contacts.csv", ["case_id", "contact_date", "contact_type", "case_id"], [])
@@ -70,6 +76,9 @@ def run(inbox, tmp_path_factory):
         ("BADJSON/2026-06-15", "BADJSON/2026-06-15/manifest.json: cannot be parsed"),
         ("SCHEMA/x", "schema_version '2.0' is not supported"),
         ("NODEV/2026-06-15", "NODEV/2026-06-15/devices.csv: file is missing"),
+        ("NOOFFSET/2026-06-15", "extracted_at '2026-06-15T21:30:00' is not an ISO 8601 timestamp with an offset or Z"),
+        ("LOWER/2026-06-15", "force_code 'dur' is not 2-8 upper-case letters or digits"),
+        ("ALL/2026-06-15", "force_code 'ALL' is reserved for the all-forces total"),
         ("NOCOL/2026-06-15", "cases.csv: line 1: required column 'reported_date' is missing"),
         ("DUPCOL/2026-06-15", "contacts.csv: line 1, column 4: column name 'case_id' is duplicated"),
         ("IDENT/2026-06-15", "cases.csv: line 1, column 4: column 'Victim Name' looks like a direct identifier"),
