@@ -43,9 +43,14 @@ def test_sample_agrees_with_independent_reference(tmp_path):
     assert assert_matches_reference(SAMPLE, out) > 1000
 
 
+def snapshot(folder: Path) -> dict:
+    return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_materialize_publishes_a_complete_version(tmp_path):
     inbox = tmp_path / "inbox"
     write_inbox(inbox, forces=3, years=2, seed=7, cases_per_force_year=150)
+    before = snapshot(inbox)
     result = materialize(
         [*ALL_ASSETS, *ALL_CHECKS],
         resources={
@@ -54,6 +59,7 @@ def test_materialize_publishes_a_complete_version(tmp_path):
         },
     )
     assert result.success
+    assert snapshot(inbox) == before  # input files are only ever read
     out = tmp_path / "out"
     pointer = json.loads((out / "latest.json").read_text())
     version = out / pointer["path"]
