@@ -137,6 +137,12 @@ def build_valid_asset(table: Table) -> tuple[AssetsDefinition, object]:
     def _gate(context, settings: FlightDeckSettings, warehouse: DuckDBResource) -> AssetCheckResult:
         with warehouse.get_connection() as con:
             result = run_gate(con, table, settings.gate_chunk_rows, log=context.log.info)
+        for rule_id, rows in result.failures.items():
+            examples = ", ".join(str(v) for v in result.examples.get(rule_id, []))
+            context.log.error(
+                f"quality gate: valid_{table.name} breaks {rule_id} on {rows:,} row(s) (e.g. {examples}); "
+                "nothing downstream will be computed or published"
+            )
         return AssetCheckResult(
             passed=result.success,
             severity=AssetCheckSeverity.ERROR,

@@ -12,6 +12,8 @@ from pathlib import Path
 from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_WAREHOUSE
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
+# The assets' own progress lines start with their stage; see assets/.
+PROGRESS_PREFIXES = ("discover:", "stage:", "validate:", "kpi:", "publish:", "quality gate:", "rejected:", "extract ")
 
 
 def _progress_logger():
@@ -32,9 +34,13 @@ def _progress_logger():
                     if event.is_step_failure or "failed" in text.lower():
                         print(f"  ! {text}", file=sys.stderr)
                 return
-            if record.levelno >= logging.INFO:
-                elapsed = time.monotonic() - self.started
-                print(f"[{elapsed:7.1f}s] {meta.get('orig_message') or record.getMessage()}", file=sys.stderr)
+            text = meta.get("orig_message") or record.getMessage()
+            # Dagster's own "Dependencies for step ... Not executing" lines repeat, for every
+            # later step, what the failure above and the summary below already say.
+            if text.startswith(PROGRESS_PREFIXES) or (
+                record.levelno >= logging.ERROR and not text.startswith("Dependencies for step")
+            ):
+                print(f"[{time.monotonic() - self.started:7.1f}s] {text}", file=sys.stderr)
 
     @logger
     def progress(_init_context):

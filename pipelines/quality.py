@@ -140,7 +140,7 @@ def run_gate(con, table: Table, chunk_rows: int = CHUNK_ROWS, log=None) -> GateR
             "select * exclude (gate_chunk) from gate_rows where gate_chunk = $chunk", {"chunk": chunk}
         ).df()
         if log:
-            log(f"valid_{table.name}: GX chunk {chunk + 1}/{result.chunks} ({len(frame):,} rows)")
+            log(f"validate: valid_{table.name}: GX chunk {chunk + 1}/{result.chunks} ({len(frame):,} rows)")
         if frame.empty:
             continue
         batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
