@@ -27,7 +27,8 @@ def build_kpi_asset(kpi: Kpi) -> AssetsDefinition:
     @asset(name=kpi.kpi_id, group_name="kpi", deps=[*VALID_TABLES, "force_ranges"])
     def _kpi(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         with warehouse.get_connection() as con:
-            run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_items", temp=True)
+            run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
+            run_sql_file(con, "kpi/items_in_range.sql", create_table="kpi_items", temp=True)
             run_sql_file(con, f"kpi/aggregate/{kpi.aggregate_path.name}", create_table=kpi.kpi_id)
             rows = con.execute(f"select count(*) from {kpi.kpi_id}").fetchone()[0]
             preview = markdown_preview(

@@ -3,9 +3,10 @@
 SQL assets, the kpi_monthly assembly, the exports and the README's KPI table all read this
 list, so a KPI id is typed only here (and in its query file's name). A KPI is two queries:
 its items query `sql/kpi/<query>.sql` says which records are in the denominator (or are
-counted, or measured) and in which month; the aggregate query of its kind
+counted, or measured) and in which month; `sql/kpi/items_in_range.sql` keeps the items
+inside their force's published months; the aggregate query of its kind
 (`sql/kpi/aggregate/<kind>.sql`) applies the catalogue's common rules the same way for
-every KPI: published months, pooling into `ALL`, medians, Kaplan-Meier, zero months.
+every KPI: pooling into `ALL`, medians, Kaplan-Meier, zero months.
 """
 
 from __future__ import annotations

@@ -30,21 +30,12 @@ months as (
     select * from all_months
 ),
 
-in_range as (
-    select items.*
-    from items
-    inner join force_months
-        on
-            items.force_code = force_months.force_code
-            and items.period = force_months.period
-),
-
 counted as (
     select
         coalesce(force_code, 'ALL') as force_code,
         period,
         count(*) as item_count
-    from in_range
+    from items
     group by grouping sets ((force_code, period), (period))
 ),
 

@@ -3,30 +3,19 @@
 -- over event times t_i <= t of (1 - d_i / n_i), n_i counting items whose duration >= t_i (so
 -- an item censored at t_i is still at risk at t_i); the median is the smallest event time
 -- with S(t) <= 0.5, compared with the catalogue's 1e-9 tolerance. No row where S never
--- reaches 0.5. numerator = events, denominator = items. Items outside their force's
--- published months are left out; ALL pools every force's items.
+-- reaches 0.5. numerator = events, denominator = items. Items are already
+-- limited to their force's published months; ALL pools every force's items.
 with items as (
     select * from kpi_items
 ),
 
-ranges as (
-    select * from force_ranges
-),
-
-in_range as (
-    select items.*
-    from items
-    inner join ranges on items.force_code = ranges.force_code
-    where items.period between ranges.first_period and ranges.last_period
-),
-
 pooled as (
-    select * from in_range
+    select * from items
     union all
     select
         'ALL' as force_code,
         * exclude (force_code)
-    from in_range
+    from items
 ),
 
 durations as (
