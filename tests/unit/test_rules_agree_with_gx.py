@@ -43,7 +43,7 @@ def rows_of(table: Table):
 
 
 class Extract:
-    extract_id, path, force_code, extracted_at = "X/1", "X/1", "XXX", T
+    extract_id, path, force_code, extracted_at = "X/1", "X/1", "FFF", T
     schema_version, source_system, problems, files = "1.0", None, [], {}
     extract_date = date(2026, 6, 15)
 
@@ -66,7 +66,7 @@ def compare(table: Table, cases: list[dict], rows: list[dict]) -> None:
         screen(con, table, rows)
     frame = con.execute(
         f"""
-        select s.*, 'XXX' as force_code, ext.extracted_at, ext.extract_date,
+        select s.*, 'FFF' as force_code, ext.extracted_at, ext.extract_date,
             {'s.case_id in (select case_id from screened_cases where len(reasons) = 0)' if table.case_reference
              else 'null'} as has_valid_case
         from screened_{table.name} as s, extract_inventory as ext order by line_number
