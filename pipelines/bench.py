@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", default="bench")
     args = parser.parse_args(argv)
     bin_dir = Path(sys.executable).parent
-    print(f"{'cases':>10} {'synth s':>8} {'run s':>8} {'peak MiB':>9} exit")
+    print(f"{'cases':>10} {'synth s':>8} {'run s':>8} {'peak MiB':>9} result")
     for cases in args.cases:
         root = Path(args.root) / f"cases-{cases}"
         shutil.rmtree(root, ignore_errors=True)
