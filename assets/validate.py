@@ -73,6 +73,7 @@ def extract_verdicts(
     share of a table's rows quarantined)."""
     with warehouse.get_connection() as con:
         screened_rows_view(con)
+        run_sql_file(con, "validate/extract_table_counts.sql", create_table="extract_table_counts")
         run_sql_file(con, "validate/extract_verdicts.sql", {"threshold": settings.quarantine_threshold})
         statuses = dict(con.execute("select status, count(*) from extract_verdicts group by all").fetchall())
         for extract_id, reasons in con.execute(

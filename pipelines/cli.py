@@ -64,9 +64,9 @@ def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
         ).fetchall()
         counts = con.execute(
             """
-            select count(*), count(*) filter (where len(s.reasons) = 0), count(*) filter (where len(s.reasons) > 0)
-            from screened_rows as s inner join extract_verdicts as v using (extract_id)
-            where v.status = 'used'
+            select coalesce(sum(rows_read), 0), coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0)
+            from extract_table_counts inner join extract_verdicts using (extract_id)
+            where status = 'used'
             """
         ).fetchone()
         ignored = con.execute(

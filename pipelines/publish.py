@@ -62,13 +62,7 @@ def _extract_entries(con) -> tuple[list, list, list]:
     """Used, superseded and rejected extracts with their files and row counts."""
     counts = {
         (e, t): {"rows_read": r, "rows_accepted": a, "rows_quarantined": q}
-        for e, t, r, a, q in con.execute(
-            """
-            select extract_id, table_name, count(*), count(*) filter (where len(reasons) = 0),
-                count(*) filter (where len(reasons) > 0)
-            from screened_rows group by all
-            """
-        ).fetchall()
+        for e, t, r, a, q in con.execute("select * from extract_table_counts").fetchall()
     }
     files: dict[str, dict] = {}
     for extract_id, table, path, sha, ignored in con.execute(

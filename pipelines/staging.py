@@ -30,12 +30,10 @@ def stage_table_ddl(table: Table) -> str:
 
 def _line_numbers(batch: pa.RecordBatch, first_line: int) -> tuple[pa.Array, int]:
     """The physical line each record starts on, counting line breaks inside quoted values."""
-    breaks = None
+    breaks = None  # every staged file has at least its required columns
     for column in batch.columns:
         counted = pc.fill_null(pc.count_substring(column, "\n"), 0)
         breaks = counted if breaks is None else pc.add(breaks, counted)
-    if breaks is None:
-        breaks = pa.array([0] * batch.num_rows, pa.int64())
     breaks = pc.cast(breaks, pa.int64())
     # A record starts one line after the previous record's last line.
     spans = pc.add(breaks, 1)

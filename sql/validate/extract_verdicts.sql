@@ -1,4 +1,4 @@
--- Whether each extract is used, superseded or rejected, with its reasons and row counts.
+-- Whether each extract is used, superseded or rejected, with every reason it was rejected.
 -- Grain: one row per extract found in the inbox. $threshold is the largest share of a
 -- table's rows that may be quarantined before the whole extract is rejected.
 create or replace table extract_verdicts as
@@ -7,14 +7,7 @@ with inventory as (
 ),
 
 screened_counts as (
-    select
-        extract_id,
-        table_name,
-        count(*) as rows_read,
-        count(*) filter (where len(reasons) = 0) as rows_accepted,
-        count(*) filter (where len(reasons) > 0) as rows_quarantined
-    from screened_rows
-    group by extract_id, table_name
+    select * from extract_table_counts
 ),
 
 row_reasons as (

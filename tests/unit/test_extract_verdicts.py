@@ -28,6 +28,7 @@ def verdicts(threshold: float, quarantined: int, read: int) -> dict:
         select 'cases', 'F/old', 1, []::varchar[]
         """.replace("$quarantined", str(quarantined)).replace("$read", str(read))
     )
+    run_sql_file(con, "validate/extract_table_counts.sql", create_table="extract_table_counts")
     run_sql_file(con, "validate/extract_verdicts.sql", {"threshold": threshold})
     return dict(con.execute("select extract_id, status from extract_verdicts").fetchall())
 
