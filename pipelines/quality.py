@@ -88,16 +88,23 @@ def load_suite(table: Table):
     return suite
 
 
-def gate_view_sql(table: Table) -> str:
-    """The rows GX sees: a valid table plus the columns some rules compare against."""
+def gate_view_sql(table: Table, rows: str | None = None, valid_cases: str = "valid_cases") -> str:
+    """The rows GX sees: a valid table plus the columns some rules compare against.
+
+    `has_valid_case` is null where case_id is blank, as in the quarantine SQL: a blank
+    case_id breaks the required rule, not the reference rule.
+    """
+    rows = rows or f"valid_{table.name}"
     if table.case_reference:
         return f"""
-            select child.*, parent.case_id is not null as has_valid_case
-            from valid_{table.name} as child
-            left join (select force_code, case_id from valid_cases) as parent
+            select
+                child.*,
+                case when child.case_id is not null then parent.case_id is not null end as has_valid_case
+            from {rows} as child
+            left join (select force_code, case_id from {valid_cases}) as parent
                 on parent.force_code = child.force_code and parent.case_id = child.case_id
         """
-    return f"select * from valid_{table.name}"
+    return f"select * from {rows}"
 
 
 @dataclass
