@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -159,9 +160,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the nightly job on an inbox and publish a version")
-    run.add_argument("--extracts", default=str(DEFAULT_INBOX), help="inbox folder (default: the sample)")
-    run.add_argument("--out", default=str(DEFAULT_OUT), help="output folder (default: outputs/)")
-    run.add_argument("--warehouse", default=str(DEFAULT_WAREHOUSE), help="DuckDB file (default: warehouse/)")
+    run.add_argument("--extracts", default=os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
+                     help="inbox folder (default: $FLIGHTDECK_INBOX, else the sample)")
+    run.add_argument("--out", default=os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+                     help="output folder (default: $FLIGHTDECK_OUT, else outputs/)")
+    run.add_argument("--warehouse", default=os.environ.get("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
+                     help="DuckDB file (default: $FLIGHTDECK_WAREHOUSE, else warehouse/flightdeck.duckdb)")
     run.add_argument(
         "--quarantine-threshold",
         type=float,

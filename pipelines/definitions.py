@@ -10,7 +10,7 @@ from dagster import Definitions
 from dagster_duckdb import DuckDBResource
 
 from assets.discover import extract_inventory
-from assets.kpi import force_ranges, kpi_assets, kpi_monthly
+from assets.kpi import force_month_ends, force_ranges, kpi_assets, kpi_monthly, open_cases_at_month_end
 from assets.publish import published_version
 from assets.stage import stage_assets
 from assets.validate import (
@@ -35,6 +35,8 @@ ALL_ASSETS = [
     *quarantine_assets,
     *valid_assets,
     force_ranges,
+    force_month_ends,
+    open_cases_at_month_end,
     *kpi_assets,
     kpi_monthly,
     published_version,

@@ -18,12 +18,20 @@ CATALOGUE_VERSION = "1"
 CONTRACT_VERSION = "1"
 KPI_SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "kpi"
 
-PROPORTION, MEDIAN, KM_MEDIAN, COUNT = "proportion", "median", "km_median", "count"
+PROPORTION, RATIO, MEDIAN, KM_MEDIAN, COUNT = "proportion", "ratio", "median", "km_median", "count"
+
+# The catalogue's Breakdowns section: dimensions of the victim and case, each value a row.
+BREAKDOWN_DIMENSIONS = ("offence_group", "victim_sex", "victim_age_band", "victim_ethnicity", "relationship",
+                        "domestic_abuse")  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Kpi:
-    """One flight deck measure. `better` is 'up', 'down' or None (no better direction)."""
+    """One flight deck measure. `better` is 'up', 'down' or None (no better direction).
+
+    Kinds: proportion (numerator / denominator with a Wilson interval), ratio (a sum over a sum,
+    no interval), median, km_median (Kaplan-Meier median) and count.
+    """
 
     kpi_id: str
     title: str
@@ -34,6 +42,7 @@ class Kpi:
     definition: str
     query: str = ""  # sql/kpi/<query>.sql when several KPIs share one query; default kpi_id
     params: tuple[tuple[str, object], ...] = ()
+    breakdowns: bool = False  # also rows per value of each BREAKDOWN_DIMENSIONS (items carry case_id)
 
     @property
     def sql_path(self) -> Path:
@@ -53,7 +62,7 @@ class Kpi:
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("withdrawal_rate", "Victim withdrawal rate", PROPORTION, "share of cases", "down", "Attrition",
-        "Cases reported in the month whose victim has withdrawn support (as at the extract)."),
+        "Cases reported in the month whose victim has withdrawn support (as at the extract).", breakdowns=True),
     Kpi("withdrawal_within_7d", "Withdrawals within 7 days of report", PROPORTION, "share of withdrawals",
         "down", "Attrition", "Withdrawals dated in the month that came 7 days or fewer after the report.",
         query="withdrawal_within_days", params=(("max_days", 7),)),
@@ -62,6 +71,10 @@ KPIS: tuple[Kpi, ...] = (
         query="withdrawal_within_days", params=(("max_days", 30),)),
     Kpi("median_days_to_withdrawal", "Median days from report to withdrawal", MEDIAN, "days", None,
         "Attrition", "Median of withdrawal date minus report date, for withdrawals dated in the month."),
+    Kpi("does_not_support_at_report_share", "Victims not supporting at report", PROPORTION,
+        "share of recorded stances", None, "Attrition",
+        "Cases reported in the month whose victim's stance at report is recorded: the share that did not "
+        "support police action from the start."),
     Kpi("outcome14_share", "Outcome 14 share", PROPORTION, "share of outcomes", "down", "Outcomes",
         "Outcomes assigned in the month that are type 14 (victim does not support; no suspect identified).",
         query="outcome_share", params=(("codes", ["14"]),)),
@@ -70,18 +83,18 @@ KPIS: tuple[Kpi, ...] = (
         query="outcome_share", params=(("codes", ["15"]),)),
     Kpi("outcome16_share", "Outcome 16 share", PROPORTION, "share of outcomes", "down", "Outcomes",
         "Outcomes assigned in the month that are type 16 (victim does not support; suspect identified).",
-        query="outcome_share", params=(("codes", ["16"]),)),
+        query="outcome_share", params=(("codes", ["16"]),), breakdowns=True),
     Kpi("outcome18_share", "Outcome 18 share", PROPORTION, "share of outcomes", "down", "Outcomes",
         "Outcomes assigned in the month that are type 18 (investigation complete; no suspect identified).",
         query="outcome_share", params=(("codes", ["18"]),)),
     Kpi("victim_withdrawal_outcome_share", "Victim-withdrawal outcomes (14 or 16)", PROPORTION,
         "share of outcomes", "down", "Outcomes", "Outcomes assigned in the month that are type 14 or 16.",
-        query="outcome_share", params=(("codes", ["14", "16"]),)),
+        query="outcome_share", params=(("codes", ["14", "16"]),), breakdowns=True),
     Kpi("charge_outcome_share", "Charge outcomes", PROPORTION, "share of outcomes", "up", "Outcomes",
         "Outcomes assigned in the month that are a charge or summons (type 1 or 1A).",
-        query="outcome_share", params=(("codes", ["1", "1A"]),)),
+        query="outcome_share", params=(("codes", ["1", "1A"]),), breakdowns=True),
     Kpi("charge_rate", "Charge rate of reports", PROPORTION, "share of cases", "up", "Charges and timeliness",
-        "Cases reported in the month that have been charged (outcome 1 or 1A), as at the extract."),
+        "Cases reported in the month that have been charged (outcome 1 or 1A), as at the extract.", breakdowns=True),
     Kpi("charges", "Charges", COUNT, "cases", "up", "Charges and timeliness",
         "Charged cases (outcome 1 or 1A) whose outcome date is in the month; zero months included."),
     Kpi("median_days_report_to_charge", "Median days from report to charge", MEDIAN, "days", "down",
@@ -90,6 +103,13 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("median_days_report_to_outcome", "Median days from report to outcome", MEDIAN, "days", "down",
         "Charges and timeliness", "Median of outcome date minus report date, for outcomes dated in the month.",
         query="median_days_report_to_outcome", params=(("charged_only", False),)),
+    Kpi("cps_referrals", "CPS referrals", COUNT, "cases", "up", "Charges and timeliness",
+        "Cases whose first referral to the CPS for a charging decision is dated in the month; zero months "
+        "included."),
+    Kpi("early_advice_median_days", "Median days to CPS early advice", MEDIAN, "days", "down",
+        "Charges and timeliness",
+        "Median of early advice received minus requested, for advice received in the month (with a request "
+        "date)."),
     Kpi("victim_phone_request_rate", "Victim phone requests", PROPORTION, "share of cases", "down",
         "Victims' phones", "Cases reported in the month with at least one victim device requested or taken."),
     Kpi("victim_phone_consent_rate", "Victim consent to phone examination", PROPORTION, "share of requests",
@@ -108,6 +128,47 @@ KPIS: tuple[Kpi, ...] = (
         "Victims' phones",
         "Kaplan-Meier median of hours from seizure to return, victim devices seized in the month; "
         "phones not yet returned are censored at the extract."),
+    Kpi("suspect_device_median_days_to_examination", "Median days to examine a suspect's device", KM_MEDIAN,
+        "days", "down", "Suspects' devices",
+        "Kaplan-Meier median of days (hours / 24) from seizure to completed examination, suspect devices "
+        "seized in the month; devices not yet examined are censored at the extract."),
+    Kpi("isva_referral_within_7d", "ISVA referral within 7 days", PROPORTION, "share of cases", "up",
+        "Victim care",
+        "Cases reported in the month (at least 7 days before the extract date) referred to an independent "
+        "sexual violence adviser no later than 7 days after the report; a referral before the report counts."),
+    Kpi("victim_updated_within_28d", "Victims updated in the last 28 days", PROPORTION, "share of open cases",
+        "up", "Victim care",
+        "At month end E: open cases reported at least 28 days before E whose victim had not withdrawn, with "
+        "an update contact in the 28 days to E."),
+    Kpi("repeat_suspect_share", "Cases with a repeat suspect", PROPORTION, "share of cases with a suspect",
+        None, "Suspects",
+        "Cases reported in the month with a suspect identified whose suspect is on at least two valid cases "
+        "of the same force (any dates)."),
+    Kpi("open_cases_per_investigator", "Open cases per investigator", RATIO, "cases per officer", "down",
+        "Workforce",
+        "At month end E: open cases with an officer in charge, divided by the distinct officers in charge of "
+        "open cases.", query="officer_open_cases"),
+    Kpi("investigators_over_15_cases", "Investigators holding more than 15 cases", PROPORTION,
+        "share of officers", "down", "Workforce",
+        "At month end E: officers in charge of open cases who hold more than 15 of them.",
+        query="officer_open_cases"),
+    Kpi("sickness_rate", "Sickness rate", RATIO, "share of contracted days", "down", "Workforce",
+        "Sickness days over contracted days of RASSO officers in the month (only where workforce.csv is "
+        "supplied)."),
+    Kpi("unaccredited_share", "Investigators not accredited", PROPORTION, "share of officers", "down",
+        "Workforce",
+        "Officers in the month's workforce who are not fully accredited specialist investigators (only where "
+        "workforce.csv is supplied)."),
+    *(
+        Kpi(f"completeness_{field}", f"Completeness: {field.replace('_', ' ')}", PROPORTION,
+            "share of cases", "up", "Data quality",
+            f"Cases reported in the month{' with a suspect identified' if field.startswith('suspect_') else ''}"
+            f" whose {field.replace('_', ' ')} is recorded"
+            f"{'' if field.endswith('_age') else ' and not unknown'}.",
+            query="completeness", params=(("field", field),))
+        for field in ("victim_age", "victim_sex", "victim_ethnicity", "relationship", "suspect_age",
+                      "suspect_sex", "suspect_ethnicity")
+    ),
 )  # fmt: skip
 
 KPIS_BY_ID = {k.kpi_id: k for k in KPIS}

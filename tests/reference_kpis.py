@@ -1,9 +1,10 @@
-"""Independent reference implementation of a subset of the KPI catalogue, for tests.
+"""Independent reference implementation of the KPI catalogue, for tests.
 
-The production pipeline computes KPIs in DuckDB SQL. This module recomputes the
-``breakdown = 'all'`` rows of ``kpi_monthly`` for a subset of KPIs in plain Python,
-written only from the two specs (``extract-contract.md`` and ``kpi-catalogue.md``) and
-without reading the production code, so that tests can compare the two.
+The production pipeline computes KPIs in DuckDB SQL. This module recomputes the rows of
+``kpi_monthly`` (``breakdown = 'all'`` and, on request, the ``dimension=value`` breakdown
+rows) for every KPI of catalogue v1 in plain Python, written only from the two specs
+(``extract-contract.md`` and ``kpi-catalogue.md``) and without reading the production
+code, so that tests can compare the two.
 
 It is deliberately simple: plain loops over small data, clarity over speed. It assumes
 the extracts in the inbox are structurally acceptable (no rejected extracts), but it
@@ -11,7 +12,10 @@ applies the contract's row-level quarantine rules itself and uses only valid row
 
 Public API::
 
-    reference_kpi_rows(inbox, kpi_ids) -> list[dict]
+    reference_kpi_rows(inbox, kpi_ids, *, breakdowns=False) -> list[dict]
+    ALL_KPI_IDS         # every catalogue kpi_id, in catalogue order
+    BREAKDOWN_KPI_IDS   # the kpi_ids that also get `dimension=value` rows
+    BREAKDOWN_DIMENSIONS
 
 Readings chosen where the specs leave room are marked ``AMBIGUITY:`` below.
 """
@@ -96,6 +100,15 @@ CONTACT_COLUMNS: dict[str, object] = {
 }
 CONTACT_REQUIRED = ("case_id", "contact_date", "contact_type")
 
+WORKFORCE_COLUMNS: dict[str, object] = {
+    "officer_id": "str",
+    "month": "month",
+    "accredited": "bool",
+    "contracted_days": "number",
+    "sickness_days": "number",
+}
+WORKFORCE_REQUIRED = ("officer_id", "month", "accredited", "contracted_days", "sickness_days")
+
 
 # ---------------------------------------------------------------------------
 # Parsing helpers
@@ -103,6 +116,8 @@ CONTACT_REQUIRED = ("case_id", "contact_date", "contact_type")
 
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INT_RE = re.compile(r"-?[0-9]+")
+_MONTH_RE = re.compile(r"[0-9]{4}-[0-9]{2}")
+_NUMBER_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 class _Bad(Exception):
@@ -139,6 +154,22 @@ def _parse_field(text: str, kind: object) -> object:
         return _parse_date(text)
     if kind == "timestamp":
         return _parse_timestamp(text)
+    if kind == "month":
+        # `YYYY-MM`, a real month (01-12); stored as the date of its first day.
+        if not _MONTH_RE.fullmatch(text):
+            raise _Bad(f"unparseable month {text!r}")
+        try:
+            return date(int(text[:4]), int(text[5:]), 1)
+        except ValueError as exc:
+            raise _Bad(f"unparseable month {text!r}") from exc
+    if kind == "number":
+        # AMBIGUITY: a "number" is a plain decimal: optional '-', ASCII digits, and an
+        # optional '.' followed by digits ("20", "20.5", "-1"). Exponents, "+", a leading
+        # or trailing '.', spaces, "NaN" and "inf" are unparseable. Kept exact (Fraction)
+        # so sums of sickness and contracted days are exact.
+        if not _NUMBER_RE.fullmatch(text):
+            raise _Bad(f"unparseable number {text!r}")
+        return Fraction(text)
     if kind == "bool":
         # Booleans are exactly `true` / `false` (lower case).
         if text == "true":
@@ -239,6 +270,7 @@ class Extract:
     cases: list[dict[str, object]] = field(default_factory=list)  # valid rows only
     devices: list[dict[str, object]] = field(default_factory=list)  # valid rows only
     contacts: list[dict[str, object]] = field(default_factory=list)  # valid rows only
+    workforce: list[dict[str, object]] = field(default_factory=list)  # valid rows only (may be empty)
     quarantined: dict[str, int] = field(default_factory=dict)  # file -> count
 
 
@@ -291,7 +323,6 @@ def _valid_devices(rows, case_ids, t, d_t) -> list[dict[str, object]]:
 
 
 def _valid_contacts(rows, case_ids, t, d_t) -> list[dict[str, object]]:
-    # Not used by the KPIs supported here; validated for completeness.
     valid = []
     for raw in rows:
         try:
@@ -299,6 +330,42 @@ def _valid_contacts(rows, case_ids, t, d_t) -> list[dict[str, object]]:
             if row["case_id"] not in case_ids:
                 raise _Bad("case_id not a valid case")
             _after(row, ["contact_date"], [], t, d_t)
+        except _Bad:
+            continue
+        valid.append(row)
+    return valid
+
+
+def _duplicated_pairs(rows: list[dict[str, str | None]], keys: tuple[str, str]) -> set[tuple[str, str]]:
+    # AMBIGUITY: as for single keys, (officer_id, month) is duplicated when the same pair
+    # of non-blank raw strings appears on two or more rows, whatever else is wrong with
+    # them; every copy is quarantined. Raw strings are compared ("2026-01" only; a
+    # non-canonical month spelling is unparseable anyway).
+    seen: dict[tuple[str, str], int] = {}
+    for raw in rows:
+        pair = (raw.get(keys[0]), raw.get(keys[1]))
+        if pair[0] and pair[1]:
+            seen[pair] = seen.get(pair, 0) + 1
+    return {pair for pair, count in seen.items() if count > 1}
+
+
+def _valid_workforce(rows, d_t) -> list[dict[str, object]]:
+    dups = _duplicated_pairs(rows, ("officer_id", "month"))
+    valid = []
+    for raw in rows:
+        try:
+            row = _parse_row(raw, WORKFORCE_COLUMNS, WORKFORCE_REQUIRED)
+            if (raw.get("officer_id"), raw.get("month")) in dups:
+                raise _Bad("duplicated (officer_id, month)")
+            if not row["contracted_days"] > 0:
+                raise _Bad("contracted_days not > 0")
+            if not 0 <= row["sickness_days"] <= row["contracted_days"]:
+                raise _Bad("sickness_days outside 0..contracted_days")
+            # A month is "after T" when it is later than D_T's month.
+            if row["month"] > _month(d_t):
+                raise _Bad("month after T")
+            # AMBIGUITY: workforce.officer_id need not appear on any case (the contract
+            # gives workforce no reference to cases.csv).
         except _Bad:
             continue
         valid.append(row)
@@ -328,7 +395,14 @@ def _load_extract(folder: Path) -> Extract:
         "devices": len(device_rows) - len(ex.devices),
         "contacts": len(contact_rows) - len(ex.contacts),
     }
-    # workforce.csv is not needed by the supported KPIs and is not read.
+
+    # workforce.csv is optional: absent means no workforce rows (the workforce KPIs
+    # sickness_rate and unaccredited_share then have no rows for this force).
+    workforce_path = folder / "workforce.csv"
+    if workforce_path.exists():
+        workforce_rows = _read_csv(workforce_path)
+        ex.workforce = _valid_workforce(workforce_rows, d_t)
+        ex.quarantined["workforce"] = len(workforce_rows) - len(ex.workforce)
     return ex
 
 
@@ -551,33 +625,294 @@ def _victim_phone_median_hours_held(ex: Extract):
             yield m, (_hours(d["seized_at"], ex.t), False)
 
 
+# --- the rest of attrition, charges and timeliness -------------------------
+
+
+def _does_not_support_at_report_share(ex: Extract):
+    for c in ex.cases:
+        if c["victim_support_at_report"] in ("supports", "does_not_support"):
+            yield _month(c["reported_date"]), c["victim_support_at_report"] == "does_not_support"
+
+
+def _cps_referrals(ex: Extract):
+    # AMBIGUITY: the contract puts no order rule on cps_referral_date, so a referral may
+    # predate reported_date; it is counted in the month it falls in, and dropped (like
+    # anything else) when that month is outside the force's published range.
+    for c in ex.cases:
+        if c["cps_referral_date"] is not None:
+            yield _month(c["cps_referral_date"]), c
+
+
+def _early_advice_median_days(ex: Extract):
+    # A received date without a requested date is not in n (the catalogue's "and that
+    # have a requested date").
+    for c in ex.cases:
+        received, requested = c["early_advice_received_date"], c["early_advice_requested_date"]
+        if received is not None and requested is not None:
+            yield _month(received), _days(requested, received)
+
+
+def _suspect_device_median_days_to_examination(ex: Extract):
+    for d in ex.devices:
+        if d["owner"] != "suspect" or d["seized_at"] is None:
+            continue
+        m = _ts_month(d["seized_at"])
+        if d["examined_at"] is not None:
+            yield m, (_hours(d["seized_at"], d["examined_at"]) / 24, True)
+        else:
+            # Censored at T of this device's own force extract.
+            yield m, (_hours(d["seized_at"], ex.t) / 24, False)
+
+
+# --- victim care --------------------------------------------------------------
+
+
+def _last_day(m: date) -> date:
+    return _next_month(m) - timedelta(days=1)
+
+
+def _snapshots(ex: Extract) -> Iterator[tuple[date, date]]:
+    """(month M, month end E) for every month published for this force."""
+    r = _force_range(ex)
+    if r is None:
+        return
+    for m in _months(*r):
+        yield m, min(_last_day(m), ex.d_t)
+
+
+def _open_at(c: dict[str, object], e: date) -> bool:
+    return c["reported_date"] <= e and (c["outcome_date"] is None or c["outcome_date"] > e)
+
+
+def _isva_referral_within_7d(ex: Extract):
+    for c in ex.cases:
+        if c["reported_date"] > ex.d_t - timedelta(days=7):
+            continue
+        isva = c["isva_referral_date"]
+        # A referral before the report gives a negative difference and counts.
+        yield _month(c["reported_date"]), isva is not None and _days(c["reported_date"], isva) <= 7
+
+
+def _victim_updated_within_28d(ex: Extract):
+    updates: dict[str, list[date]] = {}
+    for k in ex.contacts:
+        if k["contact_type"] == "update":
+            updates.setdefault(k["case_id"], []).append(k["contact_date"])
+    for m, e in _snapshots(ex):
+        for c in ex.cases:
+            if not _open_at(c, e) or c["reported_date"] > e - timedelta(days=28):
+                continue
+            withdrawn = c["victim_withdrawal_date"]
+            if withdrawn is not None and withdrawn <= e:
+                continue
+            # AMBIGUITY: the contract puts no order rule on contact_date, so an update
+            # dated before reported_date still counts when it lies in (E - 28, E].
+            recent = [d for d in updates.get(c["case_id"], []) if e - timedelta(days=28) < d <= e]
+            yield m, bool(recent)
+
+
+# --- suspects -----------------------------------------------------------------
+
+
+def _repeat_suspect_share(ex: Extract):
+    # Per force: pseudonyms are per force, so the same suspect_id in another force's
+    # extract is a different person. "Any dates": every valid case of the extract counts
+    # (valid cases all lie inside the force's range anyway: reported_date <= D_T).
+    # AMBIGUITY: suspect ids are compared as exact strings (case- and space-sensitive).
+    cases_per_suspect: dict[str, int] = {}
+    for c in ex.cases:
+        if c["suspect_id"] is not None:
+            cases_per_suspect[c["suspect_id"]] = cases_per_suspect.get(c["suspect_id"], 0) + 1
+    for c in ex.cases:
+        if c["suspect_id"] is not None:
+            yield _month(c["reported_date"]), cases_per_suspect[c["suspect_id"]] >= 2
+
+
+# --- workforce ----------------------------------------------------------------
+
+
+def _open_cases_by_officer(ex: Extract, e: date) -> dict[str, int]:
+    """officer_id -> number of cases open at E that carry that officer_id."""
+    counts: dict[str, int] = {}
+    for c in ex.cases:
+        if _open_at(c, e) and c["officer_id"] is not None:
+            counts[c["officer_id"]] = counts.get(c["officer_id"], 0) + 1
+    return counts
+
+
+def _open_cases_per_investigator(ex: Extract):
+    # One item per open case that has an officer_id: the officer as (force, id), so that
+    # ALL counts an officer of two forces with the same pseudonym twice.
+    # Computed from cases.csv, whether or not workforce.csv exists.
+    # AMBIGUITY: officer ids are exact strings; an open case with a blank officer_id is
+    # in neither numerator nor denominator, so a month whose open cases all lack an
+    # officer has no row (denominator 0).
+    for m, e in _snapshots(ex):
+        for officer, n in sorted(_open_cases_by_officer(ex, e).items()):
+            for _ in range(n):
+                yield m, (ex.force_code, officer)
+
+
+def _investigators_over_15_cases(ex: Extract):
+    # One item per distinct officer on cases open at E: more than 15 (16 or more).
+    for m, e in _snapshots(ex):
+        for _officer, n in sorted(_open_cases_by_officer(ex, e).items()):
+            yield m, n > 15
+
+
+def _sickness_rate(ex: Extract):
+    for w in ex.workforce:
+        yield w["month"], (w["sickness_days"], w["contracted_days"])
+
+
+def _unaccredited_share(ex: Extract):
+    # (officer_id, month) is unique in valid rows, so one row = one officer for M.
+    for w in ex.workforce:
+        yield w["month"], w["accredited"] is False
+
+
+# --- data quality -------------------------------------------------------------
+
+
+def _completeness(column: str, suspect_only: bool):
+    # Numerator: present and not `unknown` (ages have no `unknown`: present is enough,
+    # and 0 is a present age).
+    def gen(ex: Extract):
+        for c in ex.cases:
+            if suspect_only and c["suspect_id"] is None:
+                continue
+            value = c[column]
+            yield _month(c["reported_date"]), value is not None and value != "unknown"
+
+    return gen
+
+
+# --- breakdowns ---------------------------------------------------------------
+# A breakdown generator yields (month, item, case): the case whose attributes place the
+# item in a `dimension=value` group. The `all` generator of the same KPI drops the case.
+
+BREAKDOWN_DIMENSIONS = (
+    "offence_group",
+    "victim_sex",
+    "victim_age_band",
+    "victim_ethnicity",
+    "relationship",
+    "domestic_abuse",
+)
+
+
+def _age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    for upper, band in ((15, "0-15"), (17, "16-17"), (24, "18-24"), (34, "25-34"), (44, "35-44"), (54, "45-54")):
+        if age <= upper:
+            return band
+    return "55+"
+
+
+def _dimensions(c: dict[str, object]) -> list[tuple[str, str]]:
+    # A blank (null) code counts as `unknown`.
+    # AMBIGUITY: offence_group is decided on the raw offence_code string: `rape` when it
+    # starts with the two characters "19" (so "19C" and also "190" or "19 "), otherwise
+    # `other_sexual_offence`; no normalisation of case or spaces.
+    domestic = c["domestic_abuse"]
+    return [
+        ("offence_group", "rape" if c["offence_code"].startswith("19") else "other_sexual_offence"),
+        ("victim_sex", c["victim_sex"] or "unknown"),
+        ("victim_age_band", _age_band(c["victim_age"])),
+        ("victim_ethnicity", c["victim_ethnicity"] or "unknown"),
+        ("relationship", c["relationship"] or "unknown"),
+        ("domestic_abuse", "unknown" if domestic is None else ("true" if domestic else "false")),
+    ]
+
+
+def _cohort_cases(predicate):
+    def gen(ex: Extract):
+        for c in ex.cases:
+            yield _month(c["reported_date"]), bool(predicate(c)), c
+
+    return gen
+
+
+def _outcome_share_cases(codes: set[str]):
+    def gen(ex: Extract):
+        for m, c in _outcomes(ex):
+            yield m, c["outcome_code"] in codes, c
+
+    return gen
+
+
+def _without_case(gen3):
+    def gen(ex: Extract):
+        for m, item, _case in gen3(ex):
+            yield m, item
+
+    return gen
+
+
+BREAKDOWNS: dict[str, object] = {
+    "withdrawal_rate": _cohort_cases(lambda c: c["victim_withdrawal_date"] is not None),
+    "charge_rate": _cohort_cases(lambda c: c["outcome_code"] in CHARGED),
+    "outcome16_share": _outcome_share_cases({"16"}),
+    "victim_withdrawal_outcome_share": _outcome_share_cases({"14", "16"}),
+    "charge_outcome_share": _outcome_share_cases(CHARGED),
+}
+
+
+# kinds: "proportion" (items: bool), "median" (items: number), "km" (items: (duration,
+# event)), "count" (items: anything), "per_officer" (items: one (force, officer_id) per
+# counted case), "ratio" (items: (numerator part, denominator part)).
 KPIS: dict[str, tuple[str, object]] = {
-    "withdrawal_rate": (
-        "proportion",
-        lambda ex: _cohort(ex, lambda _ex, c: c["victim_withdrawal_date"] is not None),
-    ),
+    # Attrition
+    "withdrawal_rate": ("proportion", _without_case(BREAKDOWNS["withdrawal_rate"])),
     "withdrawal_within_7d": ("proportion", _withdrawal_within(7)),
     "withdrawal_within_30d": ("proportion", _withdrawal_within(30)),
     "median_days_to_withdrawal": ("median", _median_days_to_withdrawal),
+    "does_not_support_at_report_share": ("proportion", _does_not_support_at_report_share),
+    # Outcomes
     "outcome14_share": ("proportion", _outcome_share({"14"})),
     "outcome15_share": ("proportion", _outcome_share({"15"})),
-    "outcome16_share": ("proportion", _outcome_share({"16"})),
+    "outcome16_share": ("proportion", _without_case(BREAKDOWNS["outcome16_share"])),
     "outcome18_share": ("proportion", _outcome_share({"18"})),
-    "victim_withdrawal_outcome_share": ("proportion", _outcome_share({"14", "16"})),
-    "charge_outcome_share": ("proportion", _outcome_share(CHARGED)),
-    "charge_rate": (
-        "proportion",
-        lambda ex: _cohort(ex, lambda _ex, c: c["outcome_code"] in CHARGED),
-    ),
+    "victim_withdrawal_outcome_share": ("proportion", _without_case(BREAKDOWNS["victim_withdrawal_outcome_share"])),
+    "charge_outcome_share": ("proportion", _without_case(BREAKDOWNS["charge_outcome_share"])),
+    # Charges and timeliness
+    "charge_rate": ("proportion", _without_case(BREAKDOWNS["charge_rate"])),
     "charges": ("count", _charges),
     "median_days_report_to_charge": ("median", _median_days_report_to_charge),
     "median_days_report_to_outcome": ("median", _median_days_report_to_outcome),
+    "cps_referrals": ("count", _cps_referrals),
+    "early_advice_median_days": ("median", _early_advice_median_days),
+    # Victims' phones and suspects' devices
     "victim_phone_request_rate": ("proportion", _victim_phone_request_rate),
     "victim_phone_consent_rate": ("proportion", _victim_phone_consent_rate),
     "victim_phone_returned_24h": ("proportion", _victim_phone_returned_24h),
     "victim_without_phone_over_24h": ("proportion", _victim_without_phone_over_24h),
     "victim_phone_median_hours_held": ("km", _victim_phone_median_hours_held),
+    "suspect_device_median_days_to_examination": ("km", _suspect_device_median_days_to_examination),
+    # Victim care
+    "isva_referral_within_7d": ("proportion", _isva_referral_within_7d),
+    "victim_updated_within_28d": ("proportion", _victim_updated_within_28d),
+    # Suspects
+    "repeat_suspect_share": ("proportion", _repeat_suspect_share),
+    # Workforce
+    "open_cases_per_investigator": ("per_officer", _open_cases_per_investigator),
+    "investigators_over_15_cases": ("proportion", _investigators_over_15_cases),
+    "sickness_rate": ("ratio", _sickness_rate),
+    "unaccredited_share": ("proportion", _unaccredited_share),
+    # Data quality
+    "completeness_victim_age": ("proportion", _completeness("victim_age", False)),
+    "completeness_victim_sex": ("proportion", _completeness("victim_sex", False)),
+    "completeness_victim_ethnicity": ("proportion", _completeness("victim_ethnicity", False)),
+    "completeness_relationship": ("proportion", _completeness("relationship", False)),
+    "completeness_suspect_age": ("proportion", _completeness("suspect_age", True)),
+    "completeness_suspect_sex": ("proportion", _completeness("suspect_sex", True)),
+    "completeness_suspect_ethnicity": ("proportion", _completeness("suspect_ethnicity", True)),
 }
+
+# Catalogue order (KPIS is written in that order).
+ALL_KPI_IDS: tuple[str, ...] = tuple(KPIS)
+BREAKDOWN_KPI_IDS: tuple[str, ...] = tuple(k for k in ALL_KPI_IDS if k in BREAKDOWNS)
 
 
 # ---------------------------------------------------------------------------
@@ -585,12 +920,12 @@ KPIS: dict[str, tuple[str, object]] = {
 # ---------------------------------------------------------------------------
 
 
-def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list) -> dict | None:
+def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list, breakdown: str = "all") -> dict | None:
     row = {
         "force_code": force,
         "period": period,
         "kpi_id": kpi_id,
-        "breakdown": "all",
+        "breakdown": breakdown,
         "numerator": None,
         "denominator": None,
         "value": None,
@@ -623,13 +958,60 @@ def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list) -> 
         row["denominator"] = float(n)
         row["value"] = median
         return row
+    if kind == "per_officer":
+        # Not a proportion: numerator = cases, denominator = distinct officers, ci null.
+        officers = len(set(items))
+        row["numerator"] = float(n)
+        row["denominator"] = float(officers)
+        row["value"] = n / officers
+        return row
+    if kind == "ratio":
+        # Not a proportion: sums, exact until the final division; ci null.
+        top = sum((a for a, _ in items), Fraction(0))
+        bottom = sum((b for _, b in items), Fraction(0))
+        if bottom == 0:
+            return None
+        row["numerator"] = float(top)
+        row["denominator"] = float(bottom)
+        row["value"] = float(top / bottom)
+        return row
     raise AssertionError(kind)
 
 
-def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str]) -> list[dict]:
-    """kpi_monthly rows (breakdown 'all' only) for the given KPI ids, per force and force 'ALL'.
+def _entries(kpi_id: str, ex: Extract, breakdowns: bool) -> Iterator[tuple[date, str, object]]:
+    """(month, breakdown, item) for one extract."""
+    if breakdowns and kpi_id in BREAKDOWNS:
+        for month, item, case in BREAKDOWNS[kpi_id](ex):
+            yield month, "all", item
+            for dimension, value in _dimensions(case):
+                yield month, f"{dimension}={value}", item
+    else:
+        _kind, generator = KPIS[kpi_id]
+        for month, item in generator(ex):
+            yield month, "all", item
 
-    Rows are sorted by (force_code, kpi_id, period). Numbers are floats (or None).
+
+def _rows_for(force: str, kpi_id: str, kind: str, groups: dict, first: date, last: date) -> list[dict]:
+    """groups: (breakdown, month) -> items. `all` gets every month of the range (so a
+    count KPI has its zero rows); a breakdown value only the months where it has items."""
+    rows = []
+    for month in _months(first, last):
+        row = _make_row(force, month, kpi_id, kind, groups.get(("all", month), []))
+        if row is not None:
+            rows.append(row)
+    for breakdown, month in sorted(k for k in groups if k[0] != "all"):
+        row = _make_row(force, month, kpi_id, kind, groups[(breakdown, month)], breakdown)
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str], *, breakdowns: bool = False) -> list[dict]:
+    """kpi_monthly rows for the given KPI ids, per force and force 'ALL'.
+
+    With breakdowns=False (the default, as before), only `breakdown = 'all'` rows; with
+    breakdowns=True, also the `dimension=value` rows of the BREAKDOWN_KPI_IDS.
+    Rows are sorted by (force_code, kpi_id, breakdown, period). Numbers are floats (or None).
     """
     kpi_ids = list(kpi_ids)
     unknown = [k for k in kpi_ids if k not in KPIS]
@@ -647,27 +1029,21 @@ def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str]) -> list[dict]:
     all_last = max(r[1] for r in ranges.values())
 
     for kpi_id in kpi_ids:
-        kind, generator = KPIS[kpi_id]
-        pooled: dict[date, list] = {}
+        kind = KPIS[kpi_id][0]
+        pooled: dict[tuple[str, date], list] = {}
         for force in sorted(ranges):
             first, last = ranges[force]
-            per_month: dict[date, list] = {}
-            for month, item in generator(extracts[force]):
+            groups: dict[tuple[str, date], list] = {}
+            for month, breakdown, item in _entries(kpi_id, extracts[force], breakdowns):
                 # Nothing outside the force's own range is published, and a force
                 # contributes to ALL only in months inside its own range.
                 if first <= month <= last:
-                    per_month.setdefault(month, []).append(item)
-                    pooled.setdefault(month, []).append(item)
-            for month in _months(first, last):
-                row = _make_row(force, month, kpi_id, kind, per_month.get(month, []))
-                if row is not None:
-                    rows.append(row)
+                    groups.setdefault((breakdown, month), []).append(item)
+                    pooled.setdefault((breakdown, month), []).append(item)
+            rows.extend(_rows_for(force, kpi_id, kind, groups, first, last))
         # ALL: every month from the earliest to the latest month of any force; a count
         # KPI gets a row (possibly zero) for each of them.
-        for month in _months(all_first, all_last):
-            row = _make_row("ALL", month, kpi_id, kind, pooled.get(month, []))
-            if row is not None:
-                rows.append(row)
+        rows.extend(_rows_for("ALL", kpi_id, kind, pooled, all_first, all_last))
 
-    rows.sort(key=lambda r: (r["force_code"], r["kpi_id"], r["period"]))
+    rows.sort(key=lambda r: (r["force_code"], r["kpi_id"], r["breakdown"], r["period"]))
     return rows

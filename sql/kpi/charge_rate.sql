@@ -7,6 +7,7 @@ with cases as (
 final as (
     select
         force_code,
+        case_id,
         month_of(reported_date) as period,
         is_charged(outcome_code) as is_counted
     from cases

@@ -11,7 +11,9 @@ ranges as (
 ),
 
 final as (
-    select items.*
+    select
+        items.*,
+        'all' as breakdown
     from items
     inner join ranges on items.force_code = ranges.force_code
     where items.period between ranges.first_period and ranges.last_period

@@ -8,6 +8,7 @@ with cases as (
 final as (
     select
         force_code,
+        case_id,
         month_of(outcome_date) as period,
         list_contains($codes, outcome_code) as is_counted
     from cases

@@ -7,6 +7,7 @@ with cases as (
 final as (
     select
         force_code,
+        case_id,
         month_of(reported_date) as period,
         victim_withdrawal_date is not null as is_counted
     from cases

@@ -1,7 +1,7 @@
 -- Rows of a count KPI from its items (kpi_items: force_code, period), one item per counted
 -- thing. Every month of each force's published range gets a row, zeros included, and ALL
 -- gets every month from the earliest first month to the latest last month of any force.
--- numerator = value = the count; denominator null.
+-- numerator = value = the count; denominator null. Count KPIs have no breakdowns: breakdown `all`.
 with items as (
     select * from kpi_items
 ),
@@ -42,6 +42,7 @@ counted as (
 final as (
     select
         months.force_code,
+        'all' as breakdown,
         months.period,
         cast(coalesce(counted.item_count, 0) as double) as numerator,
         cast(null as double) as denominator,

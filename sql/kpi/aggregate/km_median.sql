@@ -21,19 +21,20 @@ pooled as (
 durations as (
     select
         force_code,
+        breakdown,
         period,
         duration,
         count(*) filter (where is_event) as events,
         count(*) as items
     from pooled
-    group by force_code, period, duration
+    group by force_code, breakdown, period, duration
 ),
 
 at_risk as (
     select
         *,
         sum(items) over (
-            partition by force_code, period order by duration desc
+            partition by force_code, breakdown, period order by duration desc
             rows between unbounded preceding and current row
         ) as items_at_risk
     from durations
@@ -43,7 +44,7 @@ survival as (
     select
         *,
         product(1 - events / items_at_risk) over (
-            partition by force_code, period order by duration
+            partition by force_code, breakdown, period order by duration
             rows between unbounded preceding and current row
         ) as surviving
     from at_risk
@@ -52,17 +53,19 @@ survival as (
 medians as (
     select
         force_code,
+        breakdown,
         period,
         min(duration) filter (where events > 0 and surviving <= 0.5 + 1e-9) as median_duration,
         sum(events) as event_count,
         sum(items) as item_count
     from survival
-    group by force_code, period
+    group by force_code, breakdown, period
 ),
 
 final as (
     select
         force_code,
+        breakdown,
         period,
         event_count::double as numerator,
         item_count::double as denominator,
