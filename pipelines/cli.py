@@ -160,12 +160,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the nightly job on an inbox and publish a version")
-    run.add_argument("--extracts", default=os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
-                     help="inbox folder (default: $FLIGHTDECK_INBOX, else the sample)")
-    run.add_argument("--out", default=os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
-                     help="output folder (default: $FLIGHTDECK_OUT, else outputs/)")
-    run.add_argument("--warehouse", default=os.environ.get("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
-                     help="DuckDB file (default: $FLIGHTDECK_WAREHOUSE, else warehouse/flightdeck.duckdb)")
+    run.add_argument(
+        "--extracts",
+        default=os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
+        help="inbox folder (default: $FLIGHTDECK_INBOX, else the sample)",
+    )
+    run.add_argument(
+        "--out",
+        default=os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+        help="output folder (default: $FLIGHTDECK_OUT, else outputs/)",
+    )
+    run.add_argument(
+        "--warehouse",
+        default=os.environ.get("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
+        help="DuckDB file (default: $FLIGHTDECK_WAREHOUSE, else warehouse/flightdeck.duckdb)",
+    )
     run.add_argument(
         "--quarantine-threshold",
         type=float,
