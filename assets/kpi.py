@@ -1,10 +1,16 @@
 """KPI stage: one asset per registry KPI, each running its SQL file over the valid tables,
-then `kpi_monthly`, the long table every export is cut from."""
+then `kpi_monthly`, the long table every export is cut from, and the views built on it:
+SPC signals (`kpi_spc`), the disclosure-controlled export (`kpi_export`) and the attrition
+curves (`attrition_curve`)."""
+
+from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from pipelines.kpis import KPIS, Kpi
+from pipelines.resources import FlightDeckSettings
+from pipelines.spc import SPC_PARAMS, read_baselines, write_baselines
 from pipelines.warehouse import markdown_preview, run_sql_file
 
 VALID_TABLES = ["valid_cases", "valid_devices", "valid_contacts", "valid_workforce"]
@@ -103,3 +109,77 @@ def kpi_monthly(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
         preview = markdown_preview(con, "select * from kpi_monthly where force_code = 'ALL'", 10)
     context.log.info(f"kpi: kpi_monthly: {rows:,} rows")
     return MaterializeResult(metadata={"rows": rows, "preview": MetadataValue.md(preview)})
+
+
+@asset(group_name="kpi")
+def kpi_catalogue(warehouse: DuckDBResource) -> MaterializeResult:
+    """The KPI registry as a table (id, title, kind, unit, better direction, section,
+    definition, position), so exports and SPC labels read the same metadata as the README."""
+    rows = [
+        (k.kpi_id, k.title, k.kind, k.unit, k.better, k.section, k.definition, position)
+        for position, k in enumerate(KPIS, start=1)
+    ]
+    with warehouse.get_connection() as con:
+        con.execute(
+            "create or replace table kpi_catalogue (kpi_id varchar, title varchar, kind varchar, unit varchar, "
+            "better varchar, section varchar, definition varchar, position integer)"
+        )
+        con.executemany("insert into kpi_catalogue values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return MaterializeResult(metadata={"kpis": len(rows)})
+
+
+@asset(group_name="kpi", deps=["kpi_monthly", "kpi_catalogue"])
+def kpi_spc(
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
+) -> MaterializeResult:
+    """XmR statistical process control (NHS "Making Data Count") on every KPI's monthly series
+    (breakdown `all`) per force and ALL: centre line, process limits, the rules that fired and
+    a signal labelled improvement, concern or neither from the KPI's better direction. Rules
+    and run lengths: sql/kpi_spc.sql and the README. Baselines: every month, unless the
+    spc_baselines file fixes them."""
+    baselines = read_baselines(Path(settings.spc_baselines) if settings.spc_baselines else None)
+    with warehouse.get_connection() as con:
+        write_baselines(con, baselines)
+        run_sql_file(con, "kpi_spc.sql", SPC_PARAMS, create_table="kpi_spc")
+        counts = dict(con.execute("select signal, count(*) from kpi_spc group by signal").fetchall())
+    context.log.info(f"kpi: kpi_spc: {sum(counts.values()):,} points, signals {counts}")
+    return MaterializeResult(
+        metadata={"points": sum(counts.values()), "signals": MetadataValue.json(counts), "baselines": len(baselines)}
+    )
+
+
+@asset(group_name="kpi", deps=["kpi_monthly", "kpi_catalogue"])
+def kpi_export(
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
+) -> MaterializeResult:
+    """The KPI table meant to leave the force, with the disclosure rule applied: a proportion
+    whose denominator is under the minimum (default 10) is withheld and marked suppressed."""
+    with warehouse.get_connection() as con:
+        run_sql_file(con, "kpi_export.sql", {"min_denominator": settings.min_denominator}, create_table="kpi_export")
+        rows, suppressed = con.execute(
+            "select count(*), count(*) filter (where status = 'suppressed') from kpi_export"
+        ).fetchone()
+    context.log.info(
+        f"kpi: kpi_export: {rows:,} rows, {suppressed:,} suppressed (denominator < {settings.min_denominator})"
+    )
+    return MaterializeResult(
+        metadata={"rows": rows, "suppressed": suppressed, "min_denominator": settings.min_denominator}
+    )
+
+
+@asset(group_name="kpi", deps=["valid_cases", "force_ranges"])
+def attrition_curve(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """When do victims withdraw? Per force and ALL and quarter of report, the Kaplan-Meier
+    cumulative share of victims who have withdrawn by each day 0-365 after report, with the
+    number still at risk; cases closed without a withdrawal are censored at their outcome
+    date, open ones at the extract date."""
+    with warehouse.get_connection() as con:
+        run_sql_file(con, "attrition_curve.sql", create_table="attrition_curve")
+        rows = con.execute("select count(*) from attrition_curve").fetchone()[0]
+        preview = markdown_preview(
+            con,
+            "select report_quarter, cases, at_risk, withdrawn_share from attrition_curve "
+            "where force_code = 'ALL' and day = 30 order by report_quarter",
+        )
+    context.log.info(f"kpi: attrition_curve: {rows:,} rows")
+    return MaterializeResult(metadata={"rows": rows, "withdrawn_by_day_30": MetadataValue.md(preview)})

@@ -10,7 +10,17 @@ from dagster import Definitions
 from dagster_duckdb import DuckDBResource
 
 from assets.discover import extract_inventory
-from assets.kpi import force_month_ends, force_ranges, kpi_assets, kpi_monthly, open_cases_at_month_end
+from assets.kpi import (
+    attrition_curve,
+    force_month_ends,
+    force_ranges,
+    kpi_assets,
+    kpi_catalogue,
+    kpi_export,
+    kpi_monthly,
+    kpi_spc,
+    open_cases_at_month_end,
+)
 from assets.publish import published_version
 from assets.stage import stage_assets
 from assets.validate import (
@@ -39,6 +49,10 @@ ALL_ASSETS = [
     open_cases_at_month_end,
     *kpi_assets,
     kpi_monthly,
+    kpi_catalogue,
+    kpi_spc,
+    kpi_export,
+    attrition_curve,
     published_version,
 ]
 ALL_CHECKS = [some_extract_accepted, *gate_checks, cases_not_shrunk]

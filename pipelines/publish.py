@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.contract import TABLES
+from pipelines.flight_deck import write_flight_deck
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
 
@@ -109,7 +110,7 @@ def previous_case_counts(out_dir: Path) -> dict[str, int]:
     }
 
 
-def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -> dict:
+def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now: datetime | None = None) -> dict:
     """Write a new version folder from the warehouse, then point latest.json at it."""
     now = now or datetime.now(UTC)
     versions = out_dir / "versions"
@@ -122,6 +123,12 @@ def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -
                                                "format parquet")  # fmt: skip
         outputs["kpi_monthly.csv"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv",
                                            "format csv, header true")  # fmt: skip
+        for table in ("kpi_spc", "attrition_curve", "kpi_export"):
+            outputs[f"{table}.parquet"] = _copy(con, f"select * from {table}", work / f"{table}.parquet",
+                                                "format parquet")  # fmt: skip
+        outputs["kpi_export.csv"] = _copy(con, "select * from kpi_export", work / "kpi_export.csv",
+                                          "format csv, header true")  # fmt: skip
+        outputs["flight_deck.html"] = write_flight_deck(con, work / "flight_deck.html", min_denominator)
         (work / "quarantine").mkdir()
         for table in TABLES:
             name = f"quarantine/{table.name}.parquet"
@@ -136,6 +143,7 @@ def publish(con, out_dir: Path, threshold: float, now: datetime | None = None) -
             "catalogue_version": CATALOGUE_VERSION,
             "contract_version": CONTRACT_VERSION,
             "quarantine_threshold": threshold,
+            "disclosure_min_denominator": min_denominator,
             "extracts": used,
             "superseded_extracts": superseded,
             "rejected_extracts": rejected,

@@ -29,6 +29,16 @@ class FlightDeckSettings(ConfigurableResource):
         description="Largest share of a table's rows that may be quarantined before the extract is rejected.",
     )
     gate_chunk_rows: int = Field(default=200_000, description="Rows per Great Expectations batch.")
+    spc_baselines: str | None = Field(
+        default=None,
+        description="CSV fixing each force's SPC baseline months (force_code,baseline_from,baseline_to); "
+        "none: every published month.",
+    )
+    min_denominator: int = Field(
+        default=10,
+        description="Disclosure rule for tables that leave the force: a proportion whose denominator is "
+        "under this is suppressed (0 turns the rule off). kpi_monthly keeps full numbers.",
+    )
 
     @property
     def inbox_path(self) -> Path:
@@ -47,6 +57,8 @@ def settings_from_env(**overrides) -> FlightDeckSettings:
         "inbox": os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
         "out_dir": os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
         "quarantine_threshold": float(os.environ.get("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
+        "spc_baselines": os.environ.get("FLIGHTDECK_SPC_BASELINES") or None,
+        "min_denominator": int(os.environ.get("FLIGHTDECK_MIN_DENOMINATOR", "10")),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return FlightDeckSettings(**values)

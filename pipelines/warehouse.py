@@ -106,10 +106,11 @@ def markdown_preview(con, query: str, limit: int = 10) -> str:
 
 def run_sql_file(
     con, relative: str, params: dict | None = None, create_table: str | None = None, temp: bool = False
-) -> None:
-    """Run one query file (after the shared macros), optionally into a new (temporary) table."""
+):
+    """Run one query file (after the shared macros), optionally into a new (temporary) table.
+    Returns the connection, ready to fetch the query's rows."""
     con.execute(read_sql("macros.sql"))
     query = read_sql(relative)
     if create_table:
         query = f"create or replace {'temp ' if temp else ''}table {create_table} as\n{query}"
-    con.execute(query, params or {})
+    return con.execute(query, params or {})
