@@ -111,7 +111,8 @@ KPIS: tuple[Kpi, ...] = (
         "Median of early advice received minus requested, for advice received in the month (with a request "
         "date)."),
     Kpi("victim_phone_request_rate", "Victim phone requests", PROPORTION, "share of cases", "down",
-        "Victims' phones and suspects' devices", "Cases reported in the month with at least one victim device requested or taken."),
+        "Victims' phones and suspects' devices",
+        "Cases reported in the month with at least one victim device requested or taken."),
     Kpi("victim_phone_consent_rate", "Victim consent to phone examination", PROPORTION, "share of requests",
         None, "Victims' phones and suspects' devices",
         "Victim devices requested in the month with consent given or refused: the share given."),
