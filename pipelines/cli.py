@@ -13,7 +13,9 @@ from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_WAREHOUSE
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
 # The assets' own progress lines start with their stage; see assets/.
-PROGRESS_PREFIXES = ("discover:", "stage:", "validate:", "kpi:", "publish:", "quality gate:", "rejected:", "extract ")
+PROGRESS_PREFIXES = (
+    "adapt:", "discover:", "stage:", "validate:", "kpi:", "publish:", "quality gate:", "rejected:", "extract ",
+)  # fmt: skip
 
 
 def _progress_logger():
