@@ -332,10 +332,14 @@ def _load_extract(folder: Path) -> Extract:
     return ex
 
 
-def load_latest_extracts(inbox: Path) -> dict[str, Extract]:
-    """force_code -> the extract with the latest extracted_at (compared as instants)."""
+def load_latest_extracts(inbox: Path | list[Path]) -> dict[str, Extract]:
+    """force_code -> the extract with the latest extracted_at (compared as instants).
+
+    `inbox` may be a list of folders (an inbox and the folder of adapted extracts).
+    """
+    roots = [inbox] if isinstance(inbox, str | Path) else list(inbox)
     by_force: dict[str, list[tuple[datetime, Path]]] = {}
-    for manifest_path in sorted(Path(inbox).rglob("manifest.json")):
+    for manifest_path in sorted(p for root in roots for p in Path(root).rglob("manifest.json")):
         folder = manifest_path.parent
         manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
         t = datetime.fromisoformat(manifest["extracted_at"])
@@ -626,7 +630,7 @@ def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list) -> 
     raise AssertionError(kind)
 
 
-def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str]) -> list[dict]:
+def reference_kpi_rows(inbox: Path | list[Path], kpi_ids: Iterable[str]) -> list[dict]:
     """kpi_monthly rows (breakdown 'all' only) for the given KPI ids, per force and force 'ALL'.
 
     Rows are sorted by (force_code, kpi_id, period). Numbers are floats (or None).
@@ -636,7 +640,7 @@ def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str]) -> list[dict]:
     if unknown:
         raise ValueError(f"reference does not implement: {unknown}")
 
-    extracts = load_latest_extracts(Path(inbox))
+    extracts = load_latest_extracts(inbox)
     ranges = {force: _force_range(ex) for force, ex in extracts.items()}
     ranges = {force: r for force, r in ranges.items() if r is not None}
 
