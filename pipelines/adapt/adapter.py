@@ -484,7 +484,7 @@ class _Run:
                 problems.append(problem)
             elif column.type == "integer":
                 parsed.append(f"case when regexp_full_match({text}, '-?\\d{{1,9}}(\\.0+)?') then "
-                              f"{text}::double::bigint::varchar end")  # fmt: skip
+                              f"try_cast(try_cast({text} as double) as bigint)::varchar end")  # fmt: skip
                 problems.append("null")
             elif column.type == "number":
                 parsed.append(f"case when regexp_full_match({text}, '-?\\d+(\\.\\d+)?') then {text} end")

@@ -118,9 +118,9 @@ def date_sql(value: str, formats: list[str], params: Params, output: str = "%Y-%
     for fmt in formats:
         if fmt == EXCEL:
             tries.append(
-                f"case when regexp_full_match({value}, '\\d{{1,7}}') and {value}::bigint "
+                f"case when regexp_full_match({value}, '\\d{{1,7}}') and try_cast({value} as integer) "
                 f"between {EXCEL_FIRST_SERIAL} and {EXCEL_LAST_SERIAL} "
-                f"then date '{EXCEL_EPOCH}' + {value}::integer end"
+                f"then date '{EXCEL_EPOCH}' + try_cast({value} as integer) end"
             )
         else:
             tries.append(f"{_strptime(value, fmt, params)}::date")
@@ -133,9 +133,9 @@ def local_time_sql(value: str, formats: list[str], params: Params) -> tuple[str,
     for fmt in formats:
         if fmt == EXCEL:
             naive.append(
-                f"case when regexp_full_match({value}, '\\d{{1,7}}(\\.\\d+)?') and {value}::double "
-                f">= {EXCEL_FIRST_SERIAL} and {value}::double < {EXCEL_LAST_SERIAL + 1} "
-                f"then timestamp '{EXCEL_EPOCH}' + to_seconds(round({value}::double * 86400)::bigint) end"
+                f"case when regexp_full_match({value}, '\\d{{1,7}}(\\.\\d+)?') and try_cast({value} as double) "
+                f">= {EXCEL_FIRST_SERIAL} and try_cast({value} as double) < {EXCEL_LAST_SERIAL + 1} "
+                f"then timestamp '{EXCEL_EPOCH}' + to_seconds(round(try_cast({value} as double) * 86400)::bigint) end"
             )
         elif "%z" in fmt or "%Z" in fmt:
             aware.append(f"timezone('UTC', {_strptime(value, fmt, params)})")
