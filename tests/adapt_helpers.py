@@ -54,18 +54,31 @@ def adapt_rows(
     ambiguous: str = "error",
     nonexistent: str = "error",
     files: dict[str, str | bytes] | None = None,
+    crimes_options: str = "",
+    manifest: str | None = None,
+    crimes_name: str = "crimes.csv",
 ) -> tuple[AdaptReport, list[dict]]:
     """Adapt a crimes.csv (text or bytes) with the test mapping plus `columns` (TOML lines
     under [tables.cases.columns]) and `extra` TOML; return the report and the cases rows."""
     source = tmp_path / "raw"
     source.mkdir(exist_ok=True)
     mapping = HEAD.format(unmapped=unmapped, encoding=encoding, ambiguous=ambiguous, nonexistent=nonexistent)
+    if crimes_options:
+        mapping = mapping.replace(f'encoding = "{encoding}"\n', f'encoding = "{encoding}"\n{crimes_options}\n')
+    if manifest is not None:
+        mapping = mapping.replace(
+            'force_code = { value = "TESTF" }\nextracted_at = { value = "2026-10-31T23:00:00Z" }\n', manifest
+        )
+    if crimes_name != "crimes.csv":
+        mapping = mapping.replace('path = "crimes.csv"', f'path = "{crimes_name}"')
+    if "case_id =" in columns:
+        mapping = mapping.replace('case_id = { source = "Ref" }\n', "")
     if "[tables.cases.columns.offence_code]" in extra:
         mapping = mapping.replace('offence_code = { value = "19C" }\n', "")
     if "[tables.devices.columns]" in extra:
         mapping = mapping.replace('[tables.devices]\nempty = true', '[tables.devices]\nfrom = "devices"')
     (source / "mapping.toml").write_text(mapping + columns + "\n" + extra, encoding="utf-8")
-    for name, content in {"crimes.csv": crimes, **(files or {})}.items():
+    for name, content in {crimes_name: crimes, **(files or {})}.items():
         path = source / name
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
     out = tmp_path / "out"

@@ -1,0 +1,83 @@
+"""Mapping files: schema errors name the file and key path; the sample mappings load."""
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.adapt.mapping import MappingError, load_mapping
+from tests.adapt_helpers import HEAD
+
+REPO = Path(__file__).resolve().parents[2]
+GOOD = HEAD.format(unmapped="error", encoding="auto", ambiguous="error", nonexistent="error")
+
+
+def problems(tmp_path, text: str) -> list[str]:
+    path = tmp_path / "mapping.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MappingError) as raised:
+        load_mapping(path)
+    return [line.removeprefix(f"{path}: ") for line in str(raised.value).splitlines()]
+
+
+def test_the_test_mapping_and_both_sample_mappings_load(tmp_path):
+    path = tmp_path / "mapping.toml"
+    path.write_text(GOOD)
+    assert load_mapping(path).tables["cases"].from_ == "crimes"
+    for force in ("EASTC", "WESTD"):
+        mapping = load_mapping(REPO / "data" / "sample" / "inbox" / "raw" / force / "2026-10-31" / "mapping.toml")
+        assert set(mapping.tables) == {"cases", "devices", "contacts"}
+
+
+def test_an_unknown_key_is_named_with_its_path(tmp_path):
+    text = GOOD.replace('case_id = { source = "Ref" }', 'case_id = { source = "Ref", sorce = "x" }')
+    assert problems(tmp_path, text) == [
+        "tables.cases.columns.case_id.sorce: unknown key (check the spelling against the README)"
+    ]
+
+
+def test_bad_values_name_the_key(tmp_path):
+    text = GOOD.replace('ambiguous = "error"', 'ambiguous = "first"')
+    text = text.replace('encoding = "auto"', 'encoding = "latin9"')
+    found = problems(tmp_path, text)
+    assert [p.split(": ")[0] for p in found] == ["time.ambiguous", "files.crimes.encoding"]
+    assert "'earlier', 'later' or 'error'" in found[0]
+
+
+def test_a_bad_format_or_regex_or_zone_is_refused(tmp_path):
+    text = GOOD.replace('formats = ["%Y-%m-%d"]', 'formats = ["dd/mm/yyyy"]')
+    assert problems(tmp_path, text) == [
+        "tables.cases.columns.reported_date.formats.0: 'dd/mm/yyyy' is neither a strptime format nor \"excel\""
+    ]
+    text = GOOD.replace('case_id = { source = "Ref" }', "case_id = { source = \"Ref\", pattern = '(IC' }")
+    assert problems(tmp_path, text)[0].startswith("tables.cases.columns.case_id.pattern: '(IC' is not a valid regular")
+    text = GOOD.replace('timezone = "Europe/London"', 'timezone = "Europe/Londres"')
+    assert problems(tmp_path, text) == ["time.timezone: 'Europe/Londres' is not a known time zone (e.g. Europe/London)"]
+
+
+def test_cross_key_mistakes_are_listed_together(tmp_path):
+    text = (
+        GOOD.replace('from = "crimes"', 'from = "crime"')
+        .replace('case_id = { source = "Ref" }', 'case_ref = { source = "Ref" }')
+        .replace("[tables.contacts]\nempty = true\n", "")
+    )
+    assert problems(tmp_path, text) == [
+        "tables.cases.from: 'crime' is not a file declared under [files]",
+        "tables.cases.columns.case_ref: 'case_ref' is not a column of cases.csv",
+        "tables.cases.columns: required column 'case_id' is not mapped",
+        "tables: contacts is missing; map it, or write [tables.contacts] empty = true",
+    ]
+
+
+def test_a_date_column_needs_formats_and_a_column_needs_one_source(tmp_path):
+    text = GOOD.replace('case_id = { source = "Ref" }', 'case_id = { source = "Ref" }\noffence_date = { source = "D" }')
+    assert problems(tmp_path, text) == [
+        'tables.cases.columns.offence_date.formats: a date column needs formats (e.g. ["%d/%m/%Y", "excel"])'
+    ]
+    text = GOOD.replace('case_id = { source = "Ref" }', 'case_id = { source = "Ref", value = "X" }')
+    assert problems(tmp_path, text) == [
+        "tables.cases.columns.case_id: give exactly one of source (column name or list of names) or value (a constant)"
+    ]
+
+
+def test_invalid_toml_names_the_file(tmp_path):
+    assert problems(tmp_path, "source_system = \n")[0].startswith("not valid TOML: ")
