@@ -30,7 +30,7 @@ def adapted_extracts(context: AssetExecutionContext, settings: FlightDeckSetting
     clear_folder(adapted)
     raw = inbox / RAW_AREA
     exports = find_raw_exports(inbox)
-    lines, failed = [], 0
+    lines, reports, failed = [], [], 0
     for folder in exports:
         relative = folder.relative_to(raw)
         report = adapt(folder / MAPPING_FILE, folder, adapted / relative, progress=context.log.info)
@@ -46,12 +46,14 @@ def adapted_extracts(context: AssetExecutionContext, settings: FlightDeckSetting
             f"`{(adapted / relative / 'adapt_report.md').as_posix()}`"
         )
         lines += [f"  - {p}" for p in report.problems[:5]]
+        reports.append(report.to_markdown())
     context.log.info(f"adapt: {len(exports)} raw export(s) found in {raw}, {failed} not adapted")
     return MaterializeResult(
         metadata={
             "raw_exports": len(exports),
             "not_adapted": failed,
             "adapted_dir": str(adapted),
-            "coverage": MetadataValue.md("\n".join(lines) or "no raw exports"),
+            "summary": MetadataValue.md("\n".join(lines) or "no raw exports"),
+            "coverage": MetadataValue.md("\n\n".join(reports) or "no raw exports"),
         }
     )

@@ -36,6 +36,7 @@ from pipelines.adapt.parsers import (
     local_to_utc,
     mapped_sql,
     normalise,
+    normalised_sql,
     null_tokens,
     quote,
     resolve_local_sql,
@@ -567,8 +568,6 @@ class _Run:
 
 
 def _norm(column: str) -> str:
-    from pipelines.adapt.parsers import normalised_sql
-
     return normalised_sql(quote(column))
 
 

@@ -112,3 +112,16 @@ def test_cli_check_prints_coverage_and_exits_2_on_an_unmapped_value(tmp_path, ca
 
 def _with_file_options(tmp_path, columns, raw, options):
     return adapt_rows(tmp_path, columns, raw, crimes_options=options)
+
+
+def test_the_sensor_fingerprints_raw_exports_too(tmp_path):
+    from pipelines.sensors import manifest_fingerprints
+
+    raw = tmp_path / "raw" / "EASTC" / "2026-10-31"
+    raw.mkdir(parents=True)
+    (raw / "mapping.toml").write_text("x")
+    (raw / "crimes.csv").write_text("Ref\n")
+    (tmp_path / "raw" / "NOMAP").mkdir()
+    (tmp_path / "raw" / "NOMAP" / "crimes.csv").write_text("Ref\n")
+    found = [f.split(":")[0] for f in manifest_fingerprints(tmp_path)]
+    assert found == ["raw/EASTC/2026-10-31/crimes.csv", "raw/EASTC/2026-10-31/mapping.toml"]

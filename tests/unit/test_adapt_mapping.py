@@ -81,3 +81,14 @@ def test_a_date_column_needs_formats_and_a_column_needs_one_source(tmp_path):
 
 def test_invalid_toml_names_the_file(tmp_path):
     assert problems(tmp_path, "source_system = \n")[0].startswith("not valid TOML: ")
+
+
+def test_the_readme_example_mapping_is_a_valid_mapping(tmp_path):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### A full example") :]
+    example = section[section.index("```toml\n") + 8 : section.index("```\n", section.index("```toml\n") + 8)]
+    path = tmp_path / "mapping.toml"
+    path.write_text(example, encoding="utf-8")
+    mapping = load_mapping(path)
+    assert mapping.manifest.extracted_at.sidecar == "run_info.txt"
+    assert [r.value for r in mapping.tables["cases"].columns["offence_code"].rules] == ["19C", "19F"]
