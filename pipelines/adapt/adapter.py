@@ -318,11 +318,14 @@ class _Run:
             spec, alias, params = self.mapping.files[name], self.aliases[name], Params()
             header = self.headers[name]
             conditions = []
-            for rule in spec.drop:
+            for i, rule in enumerate(spec.drop):
                 if rule.column in header:
                     tokens = params.add([normalise(v).lower() for v in rule.values])
                     value = f"lower({_norm(rule.column)})"
                     conditions.append(f"not coalesce(list_contains({tokens}, {value}), false)")
+                    if rule.keep is not None:
+                        self._undeclared(report, alias, rule.column, [*rule.values, *rule.keep],
+                                         f"drop rule (files.{name}.drop.{i})", "values nor in keep")  # fmt: skip
             dropped_sql = " and ".join(conditions) or "true"
             self.execute(
                 f"create temp table {alias}_undropped as select * from {alias} where {dropped_sql}", params.values
@@ -334,21 +337,11 @@ class _Run:
                 continue
             params = Params()
             keep = params.add([normalise(v).lower() for v in flag.keep])
-            known = params.add([normalise(v).lower() for v in [*flag.keep, *flag.drop]])
             value = f"lower(coalesce({_norm(flag.column)}, ''))"
-            for value_text, count, lines in self.execute(
-                f"""
-                select {_norm(flag.column)} as flag_value, count(*), list(__line order by __line)[1:{EXAMPLE_LINES}]
-                from {alias}_undropped where not list_contains({known}, {value})
-                group by flag_value order by count(*) desc, flag_value
-                """,
-                params.values,
-            ).fetchall():
-                self.problem(
-                    f"{report.path}: line {lines[0]}: duplicate flag {flag.column!r} value {value_text!r} "
-                    f"({count} rows, lines {', '.join(map(str, lines))}) is neither in keep nor in drop "
-                    f"(files.{name}.duplicates)"
-                )
+            self._undeclared(
+                report, f"{alias}_undropped", flag.column, [*flag.keep, *flag.drop],
+                f"duplicate flag (files.{name}.duplicates)", "keep nor in drop",
+            )  # fmt: skip
             self.execute(
                 f"create temp table {alias}_kept as "
                 f"select * from {alias}_undropped where list_contains({keep}, {value})",
@@ -361,6 +354,26 @@ class _Run:
                     f"adapt: {report.path}: {report.dropped:,} rows dropped by rules, "
                     f"{report.duplicates_dropped:,} repeat rows dropped"
                 )
+
+    def _undeclared(
+        self, report: FileReport, table: str, column: str, declared: list[str], what: str, lists: str
+    ) -> None:
+        """A problem for every value of `column` in none of the declared lists (blank included)."""
+        params = Params()
+        known = params.add([normalise(v).lower() for v in declared])
+        for value_text, count, lines in self.execute(
+            f"""
+            select {_norm(column)} as found, count(*), list(__line order by __line)[1:{EXAMPLE_LINES}]
+            from {table} where not list_contains({known}, lower(coalesce({_norm(column)}, '')))
+            group by found order by count(*) desc, found
+            """,
+            params.values,
+        ).fetchall():
+            shown = "blank" if value_text is None else repr(value_text)
+            self.problem(
+                f"{report.path}: line {lines[0]}: {what}: column {column!r} value {shown} "
+                f"({count} rows, lines {', '.join(map(str, lines))}) is neither in {lists}"
+            )
 
     # ----------------------------------------------------------------------- tables
 

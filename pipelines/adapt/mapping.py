@@ -90,10 +90,12 @@ class TimeSpec(Strict):
 
 
 class DropRule(Strict):
-    """Rows of a file to leave out, e.g. administrative no-crime records."""
+    """Rows of a file to leave out, e.g. administrative no-crime records; with `keep`, every
+    value of the column must be in one list or the other."""
 
     column: str
     values: list[str] = Field(min_length=1)
+    keep: list[str] | None = None
 
 
 class DuplicateRule(Strict):

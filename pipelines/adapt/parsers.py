@@ -128,30 +128,27 @@ def date_sql(value: str, formats: list[str], params: Params, output: str = "%Y-%
 
 
 def local_time_sql(value: str, formats: list[str], params: Params) -> tuple[str, str]:
-    """(naive local timestamp, UTC timestamp from a format with an offset) from the formats in order."""
-    naive, aware = [], []
+    """(naive local timestamp, UTC timestamp) from the first of the formats that reads the value;
+    the second is set when that format carries an offset (%z), the first otherwise."""
+    tries: list[tuple[bool, str]] = []
     for fmt in formats:
         if fmt == EXCEL:
-            naive.append(
+            tries.append((False,
                 f"case when regexp_full_match({value}, '\\d{{1,7}}(\\.\\d+)?') and try_cast({value} as double) "
                 f">= {EXCEL_FIRST_SERIAL} and try_cast({value} as double) < {EXCEL_LAST_SERIAL + 1} "
                 f"then timestamp '{EXCEL_EPOCH}' + to_seconds(round(try_cast({value} as double) * 86400)::bigint) end"
-            )
+            ))  # fmt: skip
         elif "%z" in fmt or "%Z" in fmt:
-            aware.append(f"timezone('UTC', {_strptime(value, fmt, params)})")
+            tries.append((True, f"timezone('UTC', {_strptime(value, fmt, params)})"))
         else:
-            naive.append(f"{_strptime(value, fmt, params)}::timestamp")
-    # The first format that matches wins, whether it carries an offset or not.
-    order = []
-    for fmt in formats:
-        order.append("aware" if ("%z" in fmt or "%Z" in fmt) and fmt != EXCEL else "naive")
-    naive_sql = f"coalesce({', '.join(naive)})" if naive else "null::timestamp"
-    aware_sql = f"coalesce({', '.join(aware)})" if aware else "null::timestamp"
-    if order and order[0] == "aware":
-        naive_sql = f"case when {aware_sql} is null then {naive_sql} end"
-    else:
-        aware_sql = f"case when {naive_sql} is null then {aware_sql} end"
-    return naive_sql, aware_sql
+            tries.append((False, f"{_strptime(value, fmt, params)}::timestamp"))
+    first = "coalesce(" + ", ".join(f"case when {t} is not null then {i} end" for i, (_, t) in enumerate(tries)) + ")"
+
+    def chosen(aware: bool) -> str:
+        arms = " ".join(f"when {i} then {t}" for i, (is_aware, t) in enumerate(tries) if is_aware == aware)
+        return f"case {first} {arms} end" if arms else "null::timestamp"
+
+    return chosen(False), chosen(True)
 
 
 def resolve_local_sql(local: str, time: TimeSpec, params: Params) -> tuple[str, str]:

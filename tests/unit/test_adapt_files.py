@@ -43,10 +43,10 @@ def test_repeat_rows_are_dropped_by_the_duplicate_flag_and_unknown_flags_stop(tm
     report, rows = _with_file_options(tmp_path, mapping, raw + "C,S5,\n", 'duplicates = { column = "Dup", keep = ["0"]'
                                       ', drop = ["1 yes"] }')  # fmt: skip
     assert report.problems == [
-        "crimes.csv: line 2: duplicate flag 'Dup' value 'Original' (1 rows, lines 2) is neither in keep nor in drop "
-        "(files.crimes.duplicates)",
-        "crimes.csv: line 6: duplicate flag 'Dup' value None (1 rows, lines 6) is neither in keep nor in drop "
-        "(files.crimes.duplicates)",
+        "crimes.csv: line 2: duplicate flag (files.crimes.duplicates): column 'Dup' value 'Original' (1 rows, "
+        "lines 2) is neither in keep nor in drop",
+        "crimes.csv: line 6: duplicate flag (files.crimes.duplicates): column 'Dup' value blank (1 rows, "
+        "lines 6) is neither in keep nor in drop",
     ]
 
 
@@ -54,6 +54,13 @@ def test_drop_rules_leave_out_administrative_rows(tmp_path):
     raw = "Ref,Status\nA,Confirmed\nNC1,NC - No crime\nB,confirmed\nNC2,nc \u2013 no crime\n"
     report, rows = _with_file_options(tmp_path, "", raw, 'drop = [{ column = "Status", values = ["NC - No crime"] }]')
     assert report.ok and [r["case_id"] for r in rows] == ["A", "B"] and report.files[0].dropped == 2
+    # With `keep`, a status in neither list stops the extract instead of passing silently.
+    rule = 'drop = [{ column = "Status", values = ["NC - No crime"], keep = ["Confirmed"] }]'
+    report, _ = _with_file_options(tmp_path, "", raw + "C,Transferred\n", rule)
+    assert report.problems == [
+        "crimes.csv: line 6: drop rule (files.crimes.drop.0): column 'Status' value 'Transferred' (1 rows, "
+        "lines 6) is neither in values nor in keep"
+    ]
 
 
 def test_joined_files_give_columns_and_must_not_repeat_rows(tmp_path):

@@ -212,3 +212,22 @@ def _devices(tmp_path, extra, devices, formats='["%d/%m/%Y %H:%M"]', **kwargs):
     )
     report, rows = adapt_rows(tmp_path, "", "Ref\nA\n", extra=extra, files={"devices.csv": devices}, **kwargs)
     return report, rows
+
+
+def test_the_first_timestamp_format_that_reads_a_value_wins_with_or_without_an_offset(tmp_path):
+    extra = '[files.devices]\npath = "devices.csv"\n'
+    devices = "Dev,Ref,Seized\nD1,A,2026-07-01 10:00:00+0100\nD2,A,2026-07-01 10:00:00\n"
+    report, _ = _devices(tmp_path, extra, devices, formats='["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S%z"]')
+    assert report.ok
+    seized = (tmp_path / "out" / "devices.csv").read_text().splitlines()
+    # Local 10:00 in July is 09:00Z whether the offset is written or implied by the zone.
+    assert [line.split(",")[5] for line in seized[1:]] == ["2026-07-01T09:00:00Z", "2026-07-01T09:00:00Z"]
+
+
+def test_date_formats_are_tried_in_the_declared_order(tmp_path):
+    report, rows = adapt_rows(
+        tmp_path,
+        'offence_date = { source = "Date", formats = ["%m/%d/%Y", "%d/%m/%Y"] }',
+        "Ref,Date\nA,01/02/2026\nB,31/01/2026\n",
+    )
+    assert report.ok and [r["offence_date"] for r in rows] == ["2026-01-02", "2026-01-31"]
