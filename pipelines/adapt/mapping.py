@@ -233,6 +233,13 @@ def _cross_checks(mapping: Mapping) -> list[str]:
             for i, fmt in enumerate(column.formats):
                 if fmt != EXCEL and "%" not in fmt:
                     problems.append(f"{cw}.formats.{i}: {fmt!r} is neither a strptime format nor \"excel\"")
+            if kind in ("code", "boolean"):
+                allowed = contract.column(column_name).codes if kind == "code" else ("true", "false")
+                targets = [(f"values.{key}", v) for key, v in column.values.items()]
+                targets += [(f"rules.{i}.value", rule.value) for i, rule in enumerate(column.rules)]
+                for key, target in targets:
+                    if target not in allowed:
+                        problems.append(f"{cw}.{key}: {target!r} is not one of {', '.join(allowed)}")
             if column.file is not None and column.file not in mapping.files:
                 problems.append(f"{cw}.file: {column.file!r} is not a file declared under [files]")
         for required in contract.required_columns:

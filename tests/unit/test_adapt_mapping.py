@@ -92,3 +92,27 @@ def test_the_readme_example_mapping_is_a_valid_mapping(tmp_path):
     mapping = load_mapping(path)
     assert mapping.manifest.extracted_at.sidecar == "run_info.txt"
     assert [r.value for r in mapping.tables["cases"].columns["offence_code"].rules] == ["19C", "19F"]
+
+
+def test_value_maps_of_code_columns_must_give_contract_codes(tmp_path):
+    text = GOOD.replace(
+        'case_id = { source = "Ref" }',
+        'case_id = { source = "Ref" }\nvictim_sex = { source = "S", values = { F = "Female", M = "male" } }\n'
+        'domestic_abuse = { source = "D", values = { Y = "yes" } }',
+    )
+    assert problems(tmp_path, text) == [
+        "tables.cases.columns.victim_sex.values.F: 'Female' is not one of female, male, other, unknown",
+        "tables.cases.columns.domestic_abuse.values.Y: 'yes' is not one of true, false",
+    ]
+
+
+def test_discovery_skips_the_raw_area(tmp_path):
+    from pipelines.extracts import find_extract_folders, find_raw_exports
+
+    (tmp_path / "raw" / "F1" / "d").mkdir(parents=True)
+    (tmp_path / "raw" / "F1" / "d" / "cases.csv").write_text("x\n")
+    (tmp_path / "raw" / "F1" / "d" / "mapping.toml").write_text("")
+    (tmp_path / "F2" / "d").mkdir(parents=True)
+    (tmp_path / "F2" / "d" / "manifest.json").write_text("{}")
+    assert find_extract_folders(tmp_path) == [tmp_path / "F2" / "d"]
+    assert find_raw_exports(tmp_path) == [tmp_path / "raw" / "F1" / "d"]
