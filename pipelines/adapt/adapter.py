@@ -217,14 +217,17 @@ class _Run:
         self.paths: dict[str, Path] = {}
         self.headers: dict[str, list[str]] = {}
         self.aliases = {name: f"f{i}" for i, name in enumerate(mapping.files)}
+        self.blocked = False
 
     def execute(self, query: str, params: dict | None = None):
         """Run a query with the parameters it names (DuckDB refuses unused ones)."""
         used = {k: v for k, v in (params or {}).items() if re.search(rf"\${k}\b", query)}
         return self.con.execute(query, used)
 
-    def problem(self, message: str) -> None:
+    def problem(self, message: str, blocking: bool = True) -> None:
+        """Record a problem; a blocking one (structure, not values) stops the later steps."""
         self.report.problems.append(message)
+        self.blocked = self.blocked or blocking
 
     def resolve_files(self) -> None:
         for name, spec in self.mapping.files.items():
@@ -372,7 +375,8 @@ class _Run:
             shown = "blank" if value_text is None else repr(value_text)
             self.problem(
                 f"{report.path}: line {lines[0]}: {what}: column {column!r} value {shown} "
-                f"({count} rows, lines {', '.join(map(str, lines))}) is neither in {lists}"
+                f"({count} rows, lines {', '.join(map(str, lines))}) is neither in {lists}",
+                blocking=False,
             )
 
     # ----------------------------------------------------------------------- tables
@@ -443,24 +447,19 @@ class _Run:
                 value = f"{params.add(normalise(column_spec.value))}::varchar"
                 source_file, source_label, line = spec.from_, f"constant {column_spec.value!r}", f"{base}.__line"
             else:
-                sources = []
-                for source in column_spec.sources:
-                    holder = self.file_of(where, files, column_spec, source)
-                    if holder is None:
-                        break
-                    sources.append(f"{self.aliases[holder]}.{quote(source)}")
-                else:
-                    holder = self.file_of(where, files, column_spec, column_spec.sources[0])
-                    value = cleaned_sql(sources, null_tokens(self.mapping, column_spec), params)
-                    source_file, source_label = holder, " | ".join(column_spec.sources)
-                    line = f"{self.aliases[holder]}.__line"
-                if len(sources) != len(column_spec.sources):
+                holders = [self.file_of(where, files, column_spec, source) for source in column_spec.sources]
+                if None in holders:
                     continue
+                sources = [f"{self.aliases[h]}.{quote(s)}" for h, s in zip(holders, column_spec.sources, strict=True)]
+                value = cleaned_sql(sources, null_tokens(self.mapping, column_spec), params)
+                # Example lines are those of the first source's file.
+                source_file, source_label = holders[0], " | ".join(column_spec.sources)
+                line = f"{self.aliases[holders[0]]}.__line"
             index = len(plans)
             cleaned.append(f"{value} as v{index}")
             lines.append(f"{line} as l{index}")
             plans.append((column_name, column, column_spec, source_file, source_label))
-        if len(self.report.problems):
+        if self.blocked:
             return
         self.execute(
             f"create temp table {table_name}_cleaned as select {', '.join(cleaned + lines)} "
@@ -554,13 +553,15 @@ class _Run:
                     self.problem(
                         f"{coverage.file}: line {item.lines[0]}: column {coverage.source!r} ({canonical}):"
                         f" local time {item.value!r} is {item.problem} in {self.mapping.time.timezone} "
-                        f"({item.count} rows, lines {', '.join(map(str, item.lines))}); time.{rule} is \"error\""
+                        f"({item.count} rows, lines {', '.join(map(str, item.lines))}); time.{rule} is \"error\"",
+                        blocking=False,
                     )
                 elif policy == "error":
                     self.problem(
                         f"{coverage.file}: line {item.lines[0]}: column {coverage.source!r} ({canonical}):"
                         f" value {item.value!r} is not covered by the mapping ({item.count} rows, lines "
-                        f"{', '.join(map(str, item.lines))}); add it to {where} or set unmapped = \"unknown\""
+                        f"{', '.join(map(str, item.lines))}); add it to {where} or set unmapped = \"unknown\"",
+                        blocking=False,
                     )
 
     def write_table(self, table_name: str, out: Path) -> None:
@@ -665,12 +666,13 @@ def adapt(
         try:
             run.resolve_files()
             manifest = manifest_of(mapping, source, run)
-            if report.ok:
+            # Value problems do not stop the later steps, so one run reports every column.
+            if not run.blocked:
                 run.load_files()
-            if report.ok:
+            if not run.blocked:
                 run.keep_rows()
             for table in TABLES:
-                if report.ok and table.name in mapping.tables:
+                if not run.blocked and table.name in mapping.tables:
                     run.build_table(table.name)
             if out is not None and report.ok and manifest is not None:
                 _write_extract(run, manifest, Path(out))

@@ -231,3 +231,18 @@ def test_date_formats_are_tried_in_the_declared_order(tmp_path):
         "Ref,Date\nA,01/02/2026\nB,31/01/2026\n",
     )
     assert report.ok and [r["offence_date"] for r in rows] == ["2026-01-02", "2026-01-31"]
+
+
+def test_value_problems_in_every_table_are_reported_in_one_run(tmp_path):
+    extra = (
+        '[files.devices]\npath = "devices.csv"\n[tables.devices.columns]\ndevice_id = { source = "Dev" }\n'
+        'case_id = { source = "Ref" }\nowner = { source = "Owner" }\n'
+    )
+    report, _ = adapt_rows(
+        tmp_path, 'relationship = { source = "Rel" }', "Ref,Rel\nA,Lodger\n", extra=extra,
+        files={"devices.csv": "Dev,Ref,Owner\nD1,A,Witness\n"},
+    )  # fmt: skip
+    assert [p.split(": value ")[1].split(" is")[0] for p in report.problems] == ["'Lodger'", "'Witness'"]
+    assert [(c.table, c.column, c.unmapped) for c in report.columns if c.unmapped] == [
+        ("cases", "relationship", 1), ("devices", "owner", 1),
+    ]  # fmt: skip
