@@ -132,3 +132,13 @@ def test_the_sensor_fingerprints_raw_exports_too(tmp_path):
     (tmp_path / "raw" / "NOMAP" / "crimes.csv").write_text("Ref\n")
     found = [f.split(":")[0] for f in manifest_fingerprints(tmp_path)]
     assert found == ["raw/EASTC/2026-10-31/crimes.csv", "raw/EASTC/2026-10-31/mapping.toml"]
+
+
+def test_a_semicolon_file_with_month_names_and_a_decoy_token(tmp_path):
+    report, rows = adapt_rows(
+        tmp_path,
+        'offence_date = { source = "Offence on", formats = ["%d-%b-%Y"], null = ["Decoy"] }',
+        "Ref;Offence on\nA;31-Jan-2019\nB;Decoy\nC;07-Aug-2025\n",
+        crimes_options='delimiter = ";"',
+    )
+    assert report.ok and [r.get("offence_date") for r in rows] == ["2019-01-31", None, "2025-08-07"]
