@@ -16,11 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipelines.contract import TABLES_BY_NAME
 
-MAPPING_FILE_NAMES = ("mapping.toml",)
 EXCEL = "excel"
 DATE_TYPES = ("date", "timestamp", "month")
-# Always null, in every column (compared after normalisation, ignoring case).
-BASE_NULL_TOKENS = ("",)
 
 
 class MappingError(Exception):
@@ -189,8 +186,6 @@ class Mapping(Strict):
     files: dict[str, FileSpec] = Field(min_length=1)
     tables: dict[str, TableSpec]
 
-    path: Path | None = Field(default=None, exclude=True)
-
     def unmapped_policy(self, column: ColumnSpec) -> str:
         """The column's own unmapped policy, else the default."""
         return column.unmapped or self.defaults.unmapped
@@ -277,5 +272,4 @@ def load_mapping(path: Path) -> Mapping:
     problems = _cross_checks(mapping)
     if problems:
         raise MappingError("\n".join(f"{path}: {p}" for p in problems))
-    mapping.path = path
     return mapping

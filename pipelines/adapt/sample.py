@@ -19,7 +19,6 @@ the output is a pure function of the input. Every transformation is one DuckDB q
 from __future__ import annotations
 
 import json
-import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -324,8 +323,3 @@ def write_raw_samples(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             folders.append(folder)
     return folders
 
-
-def copy_canonical(folder: Path, target: Path) -> Path:
-    """A copy of a canonical extract folder (for tests that need both forms side by side)."""
-    shutil.copytree(folder, target)
-    return target
