@@ -29,10 +29,11 @@ ui: $(STAMP)
 	cp pipelines/dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
-## sample: regenerate the committed sample inbox from its fixed seed
+## sample: regenerate the committed sample inbox (canonical extracts and raw exports) from its fixed seed
 sample: $(STAMP)
-	rm -rf data/sample/inbox
+	find data/sample/inbox -mindepth 1 -maxdepth 1 ! -name raw -exec rm -rf {} +
 	$(BIN)/flightdeck synth --out data/sample/inbox
+	$(BIN)/flightdeck synth --raw-samples --out data/sample/inbox/raw
 
 ## expectations: regenerate expectations/*.json from the contract
 expectations: $(STAMP)

@@ -1,4 +1,4 @@
-"""flightdeck: run the nightly job, make synthetic extracts, regenerate suites and docs."""
+"""flightdeck: run the nightly job, adapt raw force exports, make synthetic extracts, regenerate suites and docs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_WAREHOUSE
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
 # The assets' own progress lines start with their stage; see assets/.
-PROGRESS_PREFIXES = ("discover:", "stage:", "validate:", "kpi:", "publish:", "quality gate:", "rejected:", "extract ")
+PROGRESS_PREFIXES = (
+    "adapt:", "discover:", "stage:", "validate:", "kpi:", "publish:", "quality gate:", "rejected:", "extract ",
+)  # fmt: skip
 
 
 def _progress_logger():
@@ -113,7 +115,11 @@ def command_run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     print(f"Flight Deck nightly run: extracts {inbox}, outputs {out}, warehouse {warehouse}", file=sys.stderr)
     settings = settings_from_env(
-        inbox=str(inbox.resolve()), out_dir=str(out.resolve()), quarantine_threshold=args.quarantine_threshold
+        inbox=str(inbox.resolve()),
+        out_dir=str(out.resolve()),
+        quarantine_threshold=args.quarantine_threshold,
+        spc_baselines=args.spc_baselines,
+        min_denominator=args.min_denominator,
     )
     defs = build_defs(settings, warehouse_from_env(str(warehouse)), loggers={"progress": _progress_logger()})
     job = defs.resolve_job_def("nightly")
@@ -124,9 +130,37 @@ def command_run(args: argparse.Namespace) -> int:
     return _summary(out, result.success, warehouse)
 
 
+def command_adapt(args: argparse.Namespace) -> int:
+    """Adapt one raw export with its mapping file, or with --check only report coverage."""
+    from pipelines.adapt.adapter import adapt
+
+    if not args.check and not args.out:
+        print("flightdeck adapt: give --out DIR, or --check for a dry run", file=sys.stderr)
+        return EXIT_FAILED
+    source = Path(args.source) if args.source else Path(args.mapping).parent
+    report = adapt(
+        Path(args.mapping), source, None if args.check else Path(args.out),
+        progress=lambda message: print(message, file=sys.stderr),
+    )  # fmt: skip
+    print(report.to_markdown(), end="")
+    if not report.ok:
+        print(f"flightdeck adapt: {len(report.problems)} problem(s); no extract written", file=sys.stderr)
+        return EXIT_FAILED
+    if not args.check:
+        print(f"flightdeck adapt: canonical extract written to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def command_synth(args: argparse.Namespace) -> int:
-    """Write synthetic canonical extracts."""
+    """Write synthetic canonical extracts (or, with --raw-samples, the two raw sample exports)."""
     from pipelines.synth import write_inbox
+
+    if args.raw_samples:
+        from pipelines.adapt.sample import write_raw_samples
+
+        for folder in write_raw_samples(Path(args.out), seed=args.seed):
+            print(folder)
+        return EXIT_OK
 
     folders = write_inbox(
         Path(args.out), forces=args.forces, years=args.years, seed=args.seed,
@@ -181,6 +215,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="largest share of a table's rows quarantined before an extract is rejected (default 0.05)",
     )
+    run.add_argument(
+        "--spc-baselines",
+        default=None,
+        help="CSV fixing SPC baseline months per force: force_code,baseline_from,baseline_to "
+        "(default: $FLIGHTDECK_SPC_BASELINES, else every month)",
+    )
+    run.add_argument(
+        "--min-denominator",
+        type=int,
+        default=None,
+        help="disclosure rule for kpi_export and the flight deck page: suppress proportions with a smaller "
+        "denominator (default: $FLIGHTDECK_MIN_DENOMINATOR, else 10; 0 = off)",
+    )
     run.set_defaults(handler=command_run)
 
     synth = commands.add_parser("synth", help="write synthetic canonical extracts")
@@ -189,7 +236,21 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--years", type=int, default=3)
     synth.add_argument("--seed", type=int, default=20261123)
     synth.add_argument("--cases-per-force-year", type=int, default=400)
+    synth.add_argument(
+        "--raw-samples",
+        action="store_true",
+        help="write the EASTC and WESTD raw sample exports under OUT (their mapping.toml files are kept)",
+    )
     synth.set_defaults(handler=command_synth)
+
+    adapt = commands.add_parser(
+        "adapt", help="turn a raw force export into a canonical extract with a mapping file (exit 2 on any problem)"
+    )
+    adapt.add_argument("--mapping", required=True, help="the mapping file (TOML)")
+    adapt.add_argument("--source", help="folder holding the raw files (default: the mapping file's folder)")
+    adapt.add_argument("--out", help="folder to write the canonical extract and its coverage report to")
+    adapt.add_argument("--check", action="store_true", help="dry run: print coverage only, write nothing")
+    adapt.set_defaults(handler=command_adapt)
 
     expectations = commands.add_parser("expectations", help="rewrite expectations/*.json from the contract")
     expectations.set_defaults(handler=command_expectations)

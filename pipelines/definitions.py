@@ -9,6 +9,7 @@ from __future__ import annotations
 from dagster import Definitions
 from dagster_duckdb import DuckDBResource
 
+from assets.adapt import adapted_extracts
 from assets.discover import extract_inventory
 from assets.kpi import (
     attrition_curve,
@@ -38,6 +39,7 @@ from pipelines.schedules import nightly_schedule
 from pipelines.sensors import new_extract_sensor
 
 ALL_ASSETS = [
+    adapted_extracts,
     extract_inventory,
     *stage_assets,
     *screened_assets,

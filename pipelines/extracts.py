@@ -29,6 +29,10 @@ LONDON = ZoneInfo("Europe/London")
 FORCE_CODE = re.compile(r"[A-Z0-9]{2,8}")
 RESERVED_FORCE_CODES = frozenset({"ALL"})  # `ALL` is the pooled row of every KPI
 CONTRACT_FILES = {t.file_name for t in TABLES}
+RAW_AREA = "raw"  # <inbox>/raw/ holds raw force exports, each beside its mapping file
+MAPPING_FILE = "mapping.toml"
+ADAPT_REPORT = "adapt_report.json"
+ADAPTED_PREFIX = "raw/"  # an adapted extract's id is its raw folder's path in the inbox
 READ_BLOCK = 1 << 20
 
 
@@ -67,11 +71,24 @@ class Extract:
         self.problems.append(f"{where}: {message}")
 
 
+def _outside_raw_area(path: Path, inbox: Path) -> bool:
+    return path.relative_to(inbox).parts[:1] != (RAW_AREA,)
+
+
 def find_extract_folders(inbox: Path) -> list[Path]:
-    """Every folder holding a manifest.json, and every folder holding contract CSVs but no manifest."""
+    """Every folder holding a manifest.json, and every folder holding contract CSVs but no manifest.
+
+    The raw area `<inbox>/raw/` is skipped: its exports reach the pipeline through the adapt stage.
+    """
     folders = {p.parent for p in inbox.rglob("manifest.json")}
     folders |= {p.parent for p in inbox.rglob("*.csv") if p.name in CONTRACT_FILES}
-    return sorted(folders)
+    return sorted(f for f in folders if _outside_raw_area(f, inbox))
+
+
+def find_raw_exports(inbox: Path) -> list[Path]:
+    """Every folder under `<inbox>/raw/` holding a mapping file."""
+    raw = inbox / RAW_AREA
+    return sorted(p.parent for p in raw.rglob(MAPPING_FILE)) if raw.is_dir() else []
 
 
 def identifier_like(column: str) -> bool:
@@ -198,9 +215,9 @@ def check_file(extract: Extract, table: Table) -> None:
     found.ignored_columns = tuple(n for n in header if n not in table.column_names)
 
 
-def inspect_extract(folder: Path, inbox: Path) -> Extract:
+def inspect_extract(folder: Path, inbox: Path, prefix: str = "") -> Extract:
     """Everything about one extract that can be known without loading its rows."""
-    extract = Extract(extract_id=folder.relative_to(inbox).as_posix() or ".", path=folder)
+    extract = Extract(extract_id=prefix + (folder.relative_to(inbox).as_posix() or "."), path=folder)
     read_manifest(extract)
     for table in TABLES:
         check_file(extract, table)
@@ -212,3 +229,24 @@ def inspect_inbox(inbox: Path) -> list[Extract]:
     if not inbox.is_dir():
         raise FileNotFoundError(f"inbox {inbox} does not exist or is not a folder")
     return [inspect_extract(folder, inbox) for folder in find_extract_folders(inbox)]
+
+
+def inspect_adapted(adapted: Path) -> list[Extract]:
+    """Extracts the adapt stage wrote, with ids `raw/<folder>`; a failed adaptation (a report
+    but no manifest) becomes a rejected extract carrying the adapter's problems."""
+    if not adapted.is_dir():
+        return []
+    found = []
+    for report_path in sorted(adapted.rglob(ADAPT_REPORT)):
+        folder = report_path.parent
+        if (folder / "manifest.json").exists():
+            found.append(inspect_extract(folder, adapted, ADAPTED_PREFIX))
+            continue
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        extract = Extract(extract_id=ADAPTED_PREFIX + folder.relative_to(adapted).as_posix(), path=folder)
+        force = report.get("force_code")
+        extract.force_code = force if isinstance(force, str) and FORCE_CODE.fullmatch(force) else None
+        for problem in report.get("problems") or ["adaptation failed without a reason"]:
+            extract.reject(None, f"not adapted: {problem}")
+        found.append(extract)
+    return found

@@ -1,7 +1,8 @@
 """Run settings as a Dagster resource, read from the environment with local defaults.
 
-With nothing set, the inbox is the committed sample, outputs go to `outputs/` and the
-warehouse is an embedded DuckDB file under `warehouse/`, all inside the repository.
+With nothing set, the inbox is the committed sample, outputs go to `outputs/`, and the
+warehouse (an embedded DuckDB file) and the adapted extracts are under `warehouse/`, all
+inside the repository.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INBOX = REPO_ROOT / "data" / "sample" / "inbox"
 DEFAULT_OUT = REPO_ROOT / "outputs"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "flightdeck.duckdb"
+DEFAULT_ADAPTED = REPO_ROOT / "warehouse" / "adapted"
 
 
 class FlightDeckSettings(ConfigurableResource):
@@ -39,11 +41,20 @@ class FlightDeckSettings(ConfigurableResource):
         description="Disclosure rule for tables that leave the force: a proportion whose denominator is "
         "under this is suppressed (0 turns the rule off). kpi_monthly keeps full numbers.",
     )
+    adapted_dir: str = Field(
+        default=str(DEFAULT_ADAPTED),
+        description="Folder the adapt stage rebuilds each run with canonical extracts made from <inbox>/raw/.",
+    )
 
     @property
     def inbox_path(self) -> Path:
         """The inbox as a path."""
         return Path(self.inbox)
+
+    @property
+    def adapted_path(self) -> Path:
+        """The adapted-extracts folder as a path."""
+        return Path(self.adapted_dir)
 
     @property
     def out_path(self) -> Path:
@@ -56,6 +67,7 @@ def settings_from_env(**overrides) -> FlightDeckSettings:
     values = {
         "inbox": os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
         "out_dir": os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+        "adapted_dir": os.environ.get("FLIGHTDECK_ADAPTED", str(DEFAULT_ADAPTED)),
         "quarantine_threshold": float(os.environ.get("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
         "spc_baselines": os.environ.get("FLIGHTDECK_SPC_BASELINES") or None,
         "min_denominator": int(os.environ.get("FLIGHTDECK_MIN_DENOMINATOR", "10")),

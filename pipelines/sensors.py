@@ -5,20 +5,27 @@ from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from pipelines.extracts import find_raw_exports
 from pipelines.jobs import nightly_job
 from pipelines.resources import FlightDeckSettings
 
 
 def manifest_fingerprints(inbox: Path) -> list[str]:
-    """One fingerprint per manifest.json: its folder, size and modification time."""
+    """One fingerprint per manifest.json, and per file of a raw export: its path, size and modification time."""
+    files = sorted(inbox.rglob("manifest.json"))
+    files += sorted(p for folder in find_raw_exports(inbox) for p in folder.iterdir() if p.is_file())
     found = []
-    for manifest in sorted(inbox.rglob("manifest.json")):
-        info = manifest.stat()
-        found.append(f"{manifest.parent.relative_to(inbox).as_posix()}:{info.st_size}:{info.st_mtime_ns}")
+    for path in files:
+        info = path.stat()
+        found.append(f"{path.relative_to(inbox).parent.as_posix()}/{path.name}:{info.st_size}:{info.st_mtime_ns}")
     return found
 
 
-@sensor(job=nightly_job, minimum_interval_seconds=300, description="A new or changed manifest.json in the inbox.")
+@sensor(
+    job=nightly_job,
+    minimum_interval_seconds=300,
+    description="A new or changed manifest.json, or a new or changed raw export, in the inbox.",
+)
 def new_extract_sensor(context: SensorEvaluationContext, settings: FlightDeckSettings):
     """Request a run when the set of extract manifests changes (the run key dedupes)."""
     inbox = settings.inbox_path

@@ -18,6 +18,7 @@ def outputs_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("FLIGHTDECK_OUT", str(tmp_path / "env-outputs"))
     monkeypatch.setenv("FLIGHTDECK_WAREHOUSE", str(tmp_path / "env-warehouse.duckdb"))
     monkeypatch.setenv("FLIGHTDECK_INBOX", str(tmp_path / "env-inbox"))
+    monkeypatch.setenv("FLIGHTDECK_ADAPTED", str(tmp_path / "env-adapted"))
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
@@ -52,7 +53,10 @@ def write_extract(
 
 
 def run_pipeline(inbox: Path, tmp_path: Path, threshold: float = 0.05, out: Path | None = None):
-    """Run the nightly job in-process on `inbox`; return (result, out, warehouse)."""
+    """Run the nightly job in-process on `inbox`; return (result, out, warehouse).
+
+    Extracts adapted from `inbox/raw/` are written to `tmp_path / "adapted"`.
+    """
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_defs
@@ -61,7 +65,9 @@ def run_pipeline(inbox: Path, tmp_path: Path, threshold: float = 0.05, out: Path
     out = out or tmp_path / "out"
     warehouse = tmp_path / "warehouse.duckdb"
     defs = build_defs(
-        settings_from_env(inbox=str(inbox), out_dir=str(out), quarantine_threshold=threshold),
+        settings_from_env(
+            inbox=str(inbox), out_dir=str(out), quarantine_threshold=threshold, adapted_dir=str(tmp_path / "adapted")
+        ),
         warehouse_from_env(str(warehouse)),
     )
     with DagsterInstance.ephemeral() as instance:

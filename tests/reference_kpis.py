@@ -406,10 +406,14 @@ def _load_extract(folder: Path) -> Extract:
     return ex
 
 
-def load_latest_extracts(inbox: Path) -> dict[str, Extract]:
-    """force_code -> the extract with the latest extracted_at (compared as instants)."""
+def load_latest_extracts(inbox: Path | list[Path]) -> dict[str, Extract]:
+    """force_code -> the extract with the latest extracted_at (compared as instants).
+
+    `inbox` may be a list of folders (an inbox and the folder of adapted extracts).
+    """
+    roots = [inbox] if isinstance(inbox, str | Path) else list(inbox)
     by_force: dict[str, list[tuple[datetime, Path]]] = {}
-    for manifest_path in sorted(Path(inbox).rglob("manifest.json")):
+    for manifest_path in sorted(p for root in roots for p in Path(root).rglob("manifest.json")):
         folder = manifest_path.parent
         manifest = json.loads(manifest_path.read_text(encoding="utf-8-sig"))
         t = datetime.fromisoformat(manifest["extracted_at"])
@@ -1006,7 +1010,7 @@ def _rows_for(force: str, kpi_id: str, kind: str, groups: dict, first: date, las
     return rows
 
 
-def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str], *, breakdowns: bool = False) -> list[dict]:
+def reference_kpi_rows(inbox: Path | list[Path], kpi_ids: Iterable[str], *, breakdowns: bool = False) -> list[dict]:
     """kpi_monthly rows for the given KPI ids, per force and force 'ALL'.
 
     With breakdowns=False (the default, as before), only `breakdown = 'all'` rows; with
@@ -1018,7 +1022,7 @@ def reference_kpi_rows(inbox: Path, kpi_ids: Iterable[str], *, breakdowns: bool 
     if unknown:
         raise ValueError(f"reference does not implement: {unknown}")
 
-    extracts = load_latest_extracts(Path(inbox))
+    extracts = load_latest_extracts(inbox)
     ranges = {force: _force_range(ex) for force, ex in extracts.items()}
     ranges = {force: r for force, r in ranges.items() if r is not None}
 

@@ -16,10 +16,12 @@ def test_asset_graph_has_every_stage_and_kpi():
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     expected = {"extract_inventory", "extract_verdicts", "force_ranges", "kpi_monthly", "published_version"}
+    expected |= {"adapted_extracts"}
     expected |= {f"{stage}_{t.name}" for stage in ("stage", "screened", "quarantine", "valid") for t in TABLES}
     expected |= {k.kpi_id for k in KPIS}
     assert keys == expected
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert groups["adapted_extracts"] == "adapt"
     assert groups["extract_inventory"] == "discover" and groups["stage_cases"] == "stage"
     assert groups["valid_cases"] == "validate" and groups["quarantine_cases"] == "validate"
     assert groups["withdrawal_rate"] == "kpi"
