@@ -16,11 +16,14 @@ BETTER = {"up": "higher", "down": "lower", None: "neither"}
 
 def kpi_table() -> str:
     """One row per registry KPI."""
-    lines = ["| kpi_id | title | kind | unit | better | definition | SQL |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| section | kpi_id | title | kind | unit | better | breakdowns | definition | SQL |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for k in KPIS:
         lines.append(
-            f"| `{k.kpi_id}` | {k.title} | {k.kind} | {k.unit} | {BETTER[k.better]} | {k.definition} "
-            f"| `sql/kpi/{k.sql_path.name}` |"
+            f"| {k.section} | `{k.kpi_id}` | {k.title} | {k.kind} | {k.unit} | {BETTER[k.better]} "
+            f"| {'yes' if k.breakdowns else ''} | {k.definition} | `sql/kpi/{k.sql_path.name}` |"
         )
     return "\n".join(lines)
 

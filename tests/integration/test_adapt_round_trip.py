@@ -35,6 +35,8 @@ def test_raw_styles_adapt_back_to_identical_kpis(tmp_path):
         # the round trip is exact only without instants in the later one.
         assert _instants_in_the_repeated_hour(folder) == 0
         shutil.copytree(folder, canonical_inbox / force / folder.name)
+        # The raw styles carry no workforce file, so neither does the canonical side.
+        (canonical_inbox / force / folder.name / "workforce.csv").unlink()
         raw = raw_inbox / "raw" / force / folder.name
         STYLES[force](folder, raw)
         shutil.copy(RAW_SAMPLES / force / "2026-10-31" / "mapping.toml", raw / "mapping.toml")
@@ -49,6 +51,13 @@ def test_raw_styles_adapt_back_to_identical_kpis(tmp_path):
     canonical, adapted = latest_kpis(out_canonical), latest_kpis(out_raw)
     assert len(canonical) > 300 and {force for force, _, _ in canonical} == {"EASTC", "WESTD", "ALL"}
     assert adapted == canonical
+    # Every row, breakdowns included, is the same.
+    assert _every_kpi_row(out_raw) == _every_kpi_row(out_canonical)
+
+
+def _every_kpi_row(out: Path) -> list[tuple]:
+    version = out / "versions" / next(p.name for p in (out / "versions").iterdir())
+    return duckdb.sql(f"select * from read_parquet('{version}/kpi_monthly.parquet') order by all").fetchall()
 
 
 def test_an_unmappable_raw_export_is_rejected_and_the_others_are_published(tmp_path):

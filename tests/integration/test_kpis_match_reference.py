@@ -3,14 +3,10 @@ days, 24 hours, month ends in BST, the extract instant, even counts, 15 open cas
 officer, age-band edges, blank codes), every KPI row of every catalogue KPI, breakdown rows
 included, equals the independent plain-Python implementation in tests/reference_kpis.py."""
 
-import json
-import math
 import os
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 from dagster import materialize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +14,7 @@ from hypothesis import strategies as st
 from pipelines.definitions import ALL_ASSETS
 from pipelines.resources import settings_from_env, warehouse_from_env
 from tests.conftest import write_extract
-from tests.reference_kpis import ALL_KPI_IDS, reference_kpi_rows
+from tests.integration.test_nightly_job import assert_matches_reference
 
 LONDON = ZoneInfo("Europe/London")
 INSTANTS = ["2026-06-30T23:30:00+00:00", "2026-03-29T00:30:00+00:00", "2026-10-31T23:00:00+00:00",
@@ -207,31 +203,6 @@ def extract(draw, force: str):
     return t.isoformat(), cases, devices, contacts, draw_workforce(draw, d_t)
 
 
-def published_rows(out: Path) -> dict:
-    """{(force, period iso, kpi_id, breakdown): (numerator, denominator, value, ci_low, ci_high)}, every breakdown."""
-    pointer = json.loads((out / "latest.json").read_text())
-    table = duckdb.sql(f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')")
-    assert table.columns[:4] == ["force_code", "period", "kpi_id", "breakdown"]
-    return {(r[0], r[1].isoformat(), r[2], r[3]): tuple(r[4:]) for r in table.fetchall()}
-
-
-def assert_every_row_matches_reference(inbox: Path, out: Path) -> int:
-    ours = published_rows(out)
-    theirs = {
-        (r["force_code"], r["period"].isoformat(), r["kpi_id"], r["breakdown"]): (
-            r["numerator"], r["denominator"], r["value"], r["ci_low"], r["ci_high"],
-        )
-        for r in reference_kpi_rows(inbox, ALL_KPI_IDS, breakdowns=True)
-    }  # fmt: skip
-    assert sorted(ours.keys() - theirs.keys()) == [], "rows the reference does not publish"
-    assert sorted(theirs.keys() - ours.keys()) == [], "rows the pipeline does not publish"
-    for key, values in theirs.items():
-        for mine, reference in zip(ours[key], values, strict=True):
-            assert (mine is None) == (reference is None), (key, ours[key], values)
-            assert mine is None or math.isclose(mine, reference, rel_tol=1e-12, abs_tol=1e-12), (key, ours[key], values)
-    return len(ours)
-
-
 # FLIGHTDECK_PROPERTY_EXAMPLES=80 for a longer hunt (80 examples agreed when this was written).
 EXAMPLES = int(os.environ.get("FLIGHTDECK_PROPERTY_EXAMPLES", "12"))
 
@@ -252,4 +223,4 @@ def test_random_extracts_agree_with_reference(tmp_path_factory, data):
         },
     )
     assert result.success
-    assert_every_row_matches_reference(inbox, tmp / "out")
+    assert_matches_reference(inbox, tmp / "out")

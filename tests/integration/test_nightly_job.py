@@ -15,26 +15,43 @@ from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
 from pipelines.kpis import KPIS
 from pipelines.resources import settings_from_env, warehouse_from_env
 from pipelines.synth import write_inbox
-from tests.conftest import latest_kpis, run_pipeline
-from tests.reference_kpis import reference_kpi_rows
+from tests.conftest import run_pipeline
+from tests.reference_kpis import ALL_KPI_IDS, BREAKDOWN_KPI_IDS, reference_kpi_rows
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "inbox"
 
 
+def published_rows(out: Path) -> dict:
+    """{(force, period iso, kpi_id, breakdown): (numerator, denominator, value, ci_low, ci_high)}, every breakdown."""
+    pointer = json.loads((out / "latest.json").read_text())
+    table = duckdb.sql(f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')")
+    assert table.columns[:4] == ["force_code", "period", "kpi_id", "breakdown"]
+    return {(r[0], r[1].isoformat(), r[2], r[3]): tuple(r[4:]) for r in table.fetchall()}
+
+
 def assert_matches_reference(inbox: Path | list[Path], out: Path) -> int:
-    ours = latest_kpis(out)
+    """Every published row, breakdowns included, equals the independent reference's, and
+    neither side has a row the other lacks."""
+    ours = published_rows(out)
     theirs = {
-        (r["force_code"], r["period"].isoformat(), r["kpi_id"]): (
+        (r["force_code"], r["period"].isoformat(), r["kpi_id"], r["breakdown"]): (
             r["numerator"], r["denominator"], r["value"], r["ci_low"], r["ci_high"],
         )
-        for r in reference_kpi_rows(inbox, [k.kpi_id for k in KPIS])
+        for r in reference_kpi_rows(inbox, ALL_KPI_IDS, breakdowns=True)
     }  # fmt: skip
-    assert ours.keys() == theirs.keys()
+    assert sorted(ours.keys() - theirs.keys()) == [], "rows the reference does not publish"
+    assert sorted(theirs.keys() - ours.keys()) == [], "rows the pipeline does not publish"
     for key, values in theirs.items():
         for mine, reference in zip(ours[key], values, strict=True):
-            assert (mine is None) == (reference is None), key
-            assert mine is None or math.isclose(mine, reference, rel_tol=1e-12, abs_tol=1e-12), key
+            assert (mine is None) == (reference is None), (key, ours[key], values)
+            assert mine is None or math.isclose(mine, reference, rel_tol=1e-12, abs_tol=1e-12), (key, ours[key], values)
     return len(ours)
+
+
+def test_the_registry_is_the_whole_catalogue():
+    # The reference lists the catalogue's 37 ids in its order, written from the spec alone.
+    assert [k.kpi_id for k in KPIS] == list(ALL_KPI_IDS)
+    assert [k.kpi_id for k in KPIS if k.breakdowns] == list(BREAKDOWN_KPI_IDS)
 
 
 def test_sample_agrees_with_independent_reference(tmp_path):
@@ -45,7 +62,7 @@ def test_sample_agrees_with_independent_reference(tmp_path):
     assert sorted(p.parent.relative_to(adapted).as_posix() for p in adapted.rglob("manifest.json")) == [
         "EASTC/2026-10-31", "WESTD/2026-10-31",
     ]  # fmt: skip
-    assert assert_matches_reference([SAMPLE, adapted], out) > 1000
+    assert assert_matches_reference([SAMPLE, adapted], out) > 20000
 
 
 def snapshot(folder: Path) -> dict:
@@ -70,7 +87,8 @@ def test_materialize_publishes_a_complete_version(tmp_path):
     version = out / pointer["path"]
     assert pointer == {"version": version.name, "path": f"versions/{version.name}"}
     assert sorted(p.relative_to(version).as_posix() for p in version.rglob("*.*")) == [
-        "kpi_monthly.csv", "kpi_monthly.parquet", "manifest.json", "quarantine/cases.parquet",
+        "attrition_curve.parquet", "flight_deck.html", "kpi_export.csv", "kpi_export.parquet",
+        "kpi_monthly.csv", "kpi_monthly.parquet", "kpi_spc.parquet", "manifest.json", "quarantine/cases.parquet",
         "quarantine/contacts.parquet", "quarantine/devices.parquet", "quarantine/workforce.parquet",
     ]  # fmt: skip
     table = duckdb.sql(f"select * from '{version}/kpi_monthly.parquet'")
@@ -89,6 +107,36 @@ def test_materialize_publishes_a_complete_version(tmp_path):
             assert len(counts["sha256"]) == 64
             assert counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]
     assert_matches_reference(inbox, out)
+    assert_views_agree_with_kpi_monthly(version)
+
+
+def assert_views_agree_with_kpi_monthly(version: Path) -> None:
+    """kpi_export, kpi_spc, attrition_curve and the page, checked against kpi_monthly by a
+    second, simpler route."""
+    monthly = duckdb.sql(f"select * from '{version}/kpi_monthly.parquet'").fetchall()
+    export = duckdb.sql(f"select * exclude (section, title, unit) from '{version}/kpi_export.parquet'").fetchall()
+    kinds = {k.kpi_id: k.kind for k in KPIS}
+    assert len(export) == len(monthly)
+    by_key = {row[:4]: row for row in monthly}
+    suppressed = 0
+    for force, period, kpi_id, breakdown, *numbers, status in export:
+        full = by_key[(force, period, kpi_id, breakdown)]
+        if kinds[kpi_id] == "proportion" and full[5] < 10:
+            suppressed += 1
+            assert status == "suppressed" and numbers == [None] * 5
+        else:
+            assert status == "published" and tuple(numbers) == full[4:]
+    assert suppressed > 0
+    spc = duckdb.sql(f"select force_code, period, kpi_id, value, signal from '{version}/kpi_spc.parquet'").fetchall()
+    assert sorted(r[:4] for r in spc) == sorted((r[0], r[1], r[2], r[6]) for r in monthly if r[3] == "all")
+    assert {r[4] for r in spc} <= {"improvement", "concern", "neither", "common_cause", "too_few_points"}
+    curves = duckdb.sql(
+        f"select force_code, report_quarter, count(*), min(day), max(day) from '{version}/attrition_curve.parquet' "
+        "group by all"
+    ).fetchall()
+    assert {r[0] for r in curves} == {r[0] for r in monthly} and all(r[2:] == (366, 0, 365) for r in curves)
+    page = (version / "flight_deck.html").read_text(encoding="utf-8")
+    assert "All forces" in page and all(k.title.replace("'", "&#x27;") in page for k in KPIS)
 
 
 def test_same_inputs_give_the_same_kpi_rows_and_versions_are_never_touched(tmp_path):
