@@ -138,7 +138,7 @@ class AdaptReport:
                     f"- {c.table}.{c.column} ({c.file}: {c.source}): {v.value!r} x{v.count} ({v.problem}), "
                     f"lines {', '.join(map(str, v.lines))}"
                 )
-        lines += ["", "Problems:" if self.problems else "No problems: the extract was written.", ""]
+        lines += ["", "Problems:" if self.problems else "No problems.", ""]
         lines += [f"- {p}" for p in self.problems]
         return "\n".join(lines).rstrip() + "\n"
 
