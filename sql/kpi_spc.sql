@@ -36,8 +36,9 @@ series as (
         kpis.period,
         kpis.value,
         directions.better,
-        coalesce(own.baseline_first, every_force.baseline_first) as baseline_first,
-        coalesce(own.baseline_last, every_force.baseline_last) as baseline_last
+        -- A force's own row wins whole: its blank (open) end is not filled from `*`.
+        if(own.force_code is null, every_force.baseline_first, own.baseline_first) as baseline_first,
+        if(own.force_code is null, every_force.baseline_last, own.baseline_last) as baseline_last
     from kpis
     inner join directions on kpis.kpi_id = directions.kpi_id
     left join baselines as own on kpis.force_code = own.force_code
@@ -211,7 +212,7 @@ final as (
         baseline_from,
         baseline_to,
         baseline_points,
-        nullif(rules_fired, '') as rules,
+        if(centre_line is null, null, nullif(rules_fired, '')) as rules,
         case
             when centre_line is null then 'too_few_points'
             when signal_side is null then 'common_cause'
