@@ -149,6 +149,15 @@ def read_manifest(extract: Extract) -> None:
     extract.source_system = source if isinstance(source, str) else None
 
 
+def sha256_of(path: Path) -> str:
+    """Hex sha256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(READ_BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def scan_file(path: Path) -> tuple[str, str | None]:
     """sha256 of a file and, if it is not valid UTF-8, where the first bad byte is."""
     digest = hashlib.sha256()

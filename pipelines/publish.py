@@ -8,7 +8,6 @@ an untouched pointer; earlier versions are never opened for writing.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.contract import TABLES
+from pipelines.extracts import sha256_of
 from pipelines.flight_deck import write_flight_deck
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
@@ -44,14 +44,6 @@ def code_version() -> dict:
     except (OSError, subprocess.SubprocessError):
         commit, dirty = None, None
     return {"package": package, "git_commit": commit, "git_dirty": dirty}
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _copy(con, query: str, path: Path, options: str) -> int:
@@ -133,7 +125,7 @@ def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now
         for table in TABLES:
             name = f"quarantine/{table.name}.parquet"
             outputs[name] = _copy(con, f"select * from quarantine_{table.name}", work / name, "format parquet")
-        kpi_digest = _sha256(work / "kpi_monthly.csv")
+        kpi_digest = sha256_of(work / "kpi_monthly.csv")
         version_id = f"{now:%Y%m%dT%H%M%SZ}-{kpi_digest[:8]}"
         used, superseded, rejected = _extract_entries(con)
         manifest = {
@@ -147,7 +139,7 @@ def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now
             "extracts": used,
             "superseded_extracts": superseded,
             "rejected_extracts": rejected,
-            "outputs": {name: {"rows": rows, "sha256": _sha256(work / name)} for name, rows in outputs.items()},
+            "outputs": {name: {"rows": rows, "sha256": sha256_of(work / name)} for name, rows in outputs.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         final = versions / version_id

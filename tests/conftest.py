@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.contract import TABLES_BY_NAME
+
+Z = 1.959963984540054  # the catalogue's z for Wilson 95% intervals
+
+
+def wilson(x: float, n: float) -> tuple[float, float]:
+    """Wilson score interval written out from the textbook formula."""
+    p = x / n
+    denominator = 1 + Z**2 / n
+    centre = (p + Z**2 / (2 * n)) / denominator
+    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import json
 import re
 import shutil
@@ -42,7 +41,7 @@ from pipelines.adapt.parsers import (
     resolve_local_sql,
 )
 from pipelines.contract import TABLES, TABLES_BY_NAME
-from pipelines.extracts import parse_timestamp, scan_file
+from pipelines.extracts import parse_timestamp, scan_file, sha256_of
 from pipelines.staging import _line_numbers
 
 BLOCK_SIZE = 16 << 20
@@ -141,15 +140,6 @@ class AdaptReport:
         lines += ["", "Problems:" if self.problems else "No problems.", ""]
         lines += [f"- {p}" for p in self.problems]
         return "\n".join(lines).rstrip() + "\n"
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- encoding

@@ -16,15 +16,12 @@ Months are used by theme, so each KPI's numbers can be followed case by case:
 """
 
 import json
-import math
 from fractions import Fraction
 
 import duckdb
 import pytest
 
-from tests.conftest import latest_kpis, run_pipeline, write_extract
-
-Z = 1.959963984540054
+from tests.conftest import latest_kpis, run_pipeline, wilson, write_extract
 
 AAA_T = "2026-06-15T21:30:00Z"  # D_T 2026-06-15, D_T - 7 = 2026-06-08
 BBB_T = "2026-04-30T23:30:00Z"  # 00:30 BST 1 May: D_T 2026-05-01, D_T - 7 = 2026-04-24
@@ -221,15 +218,6 @@ BBB_CONTACTS = [
     dict(case_id="K4", contact_date="2026-05-01", contact_type="update"),
     dict(case_id="K5", contact_date="2026-04-10", contact_type="update"),
 ]
-
-
-def wilson(x: float, n: float) -> tuple[float, float]:
-    """Wilson score interval written out from the textbook formula."""
-    p = x / n
-    denominator = 1 + Z**2 / n
-    centre = (p + Z**2 / (2 * n)) / denominator
-    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @pytest.fixture(scope="module")

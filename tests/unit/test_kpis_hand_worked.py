@@ -5,13 +5,10 @@ Force BBB: T = 2026-07-01T00:30+01:00, which is 2026-06-30 23:30 UTC but 1 July 
 so BBB's months run to July. Day counts are written out beside each case.
 """
 
-import math
 
 import pytest
 
-from tests.conftest import latest_kpis, run_pipeline, write_extract
-
-Z = 1.959963984540054
+from tests.conftest import latest_kpis, run_pipeline, wilson, write_extract
 
 AAA_CASES = [
     # reported 10 Jan; withdrew 7 days later (exactly 7: inside both windows); outcome 16 after 22 days.
@@ -60,15 +57,6 @@ BBB_CASES = [
     dict(case_id="B1", offence_code="19C", reported_date="2026-06-30", victim_withdrawal_date="2026-07-01"),
     dict(case_id="B2", offence_code="19C", reported_date="2026-07-01", outcome_code="1", outcome_date="2026-07-01"),
 ]
-
-
-def wilson(x: float, n: float) -> tuple[float, float]:
-    """Wilson score interval written out from the textbook formula."""
-    p = x / n
-    denominator = 1 + Z**2 / n
-    centre = (p + Z**2 / (2 * n)) / denominator
-    half = Z * math.sqrt(p * (1 - p) / n + Z**2 / (4 * n**2)) / denominator
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 @pytest.fixture(scope="module")
