@@ -2,8 +2,10 @@
 
 One self-contained HTML file per version: for each force and for all forces together, every
 KPI's latest published month with its 95% interval, the count it rests on, and its SPC signal
-(NHS "Making Data Count" colours). It is built from `kpi_export`, so the disclosure rule
-applies: a suppressed figure says so instead of showing a number.
+(NHS "Making Data Count" colours), then when victims withdraw (the attrition curve at days
+7, 30, 90 and 365 for the latest four quarters of report). It is built from `kpi_export` and
+the attrition curve with the same disclosure rule: a suppressed figure says so instead of
+showing a number.
 """
 
 from __future__ import annotations
@@ -69,8 +71,32 @@ def _row(row: dict, min_denominator: int) -> str:
     )
 
 
-def render_flight_deck(rows: list[dict], min_denominator: int, version_note: str = "") -> str:
-    """The page's HTML from the flight_deck query's rows (already in force and KPI order)."""
+def _attrition_table(quarters: list[dict], min_denominator: int) -> str:
+    """When victims withdraw: the attrition curve of the force's latest quarters of report."""
+    lines = [
+        "<table><tr><th>Reported in</th><th>Cases</th><th>Withdrawn by day 7</th><th>by day 30</th>"
+        "<th>by day 90</th><th>by day 365</th></tr>"
+    ]
+    for q in quarters:
+        quarter = f"{q['report_quarter'].year} Q{(q['report_quarter'].month - 1) // 3 + 1}"
+        if q["is_suppressed"]:
+            cells = [f"fewer than {min_denominator}", "suppressed", "", "", ""]
+        else:
+            shares = [q[f"withdrawn_by_day_{d}"] for d in (7, 30, 90, 365)]
+            cells = [f"{q['cases']:,}", *("not yet" if v is None else f"{100 * v:.1f}%" for v in shares)]
+        lines.append(f"<tr><td>{quarter}</td>" + "".join(f"<td class=number>{c}</td>" for c in cells) + "</tr>")
+    lines.append("</table>")
+    return "\n".join(lines)
+
+
+def render_flight_deck(
+    rows: list[dict], min_denominator: int, version_note: str = "", attrition: list[dict] = ()
+) -> str:
+    """The page's HTML from the flight_deck query's rows (already in force and KPI order) and
+    the flight_deck_attrition query's rows."""
+    quarters_by_force: dict[str, list[dict]] = {}
+    for quarter in attrition:
+        quarters_by_force.setdefault(quarter["force_code"], []).append(quarter)
     parts = [
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Flight Deck</title>",
         f"<style>{STYLE}</style></head><body>",
@@ -80,17 +106,29 @@ def render_flight_deck(rows: list[dict], min_denominator: int, version_note: str
         "devices or officers the figure rests on. The signal is statistical process control: common cause "
         "is normal month-to-month variation; improvement or concern means the month is part of an unusual "
         f"pattern (see the rules named). Rates based on fewer than {min_denominator} are not shown, to protect "
-        "the people behind them.</p>",
+        "the people behind them. <em>When do victims withdraw?</em> gives, for the latest quarters of report, "
+        "the share of victims who had withdrawn by each day after reporting, counting cases still open "
+        "properly (Kaplan-Meier); 'not yet' means too few of the quarter's cases have been followed that long. "
+        "Measures of the cases reported in a month (withdrawal rate, charge rate, phone requests) keep "
+        "changing as those cases progress, so their latest months look better or worse than they will end up: "
+        "read their signals with care.</p>",
     ]
     force, section = None, None
     header = (
         "<tr><th>Measure</th><th>Month</th><th>Value</th><th>95% interval</th><th>n</th>"
         "<th>Better</th><th>Signal</th></tr>"
     )
+
+    def close_force() -> None:
+        parts.append("</table>")
+        if quarters_by_force.get(force):
+            parts.append("<h3>When do victims withdraw?</h3>")
+            parts.append(_attrition_table(quarters_by_force[force], min_denominator))
+
     for row in rows:
         if row["force_code"] != force:
             if force is not None:
-                parts.append("</table>")
+                close_force()
             force, section = row["force_code"], None
             title = "All forces" if force == "ALL" else f"Force {force}"
             parts.append(f"<h2>{html.escape(title)}</h2><table>{header}")
@@ -99,15 +137,19 @@ def render_flight_deck(rows: list[dict], min_denominator: int, version_note: str
             parts.append(f'<tr><th class="section" colspan=7>{html.escape(section)}</th></tr>')
         parts.append(_row(row, min_denominator))
     if force is not None:
-        parts.append("</table>")
+        close_force()
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
 
 
 def write_flight_deck(con, path: Path, min_denominator: int, version_note: str = "") -> int:
     """Write flight_deck.html from the warehouse; returns the number of KPI lines shown."""
-    relation = run_sql_file(con, "flight_deck.sql")
-    columns = [d[0] for d in relation.description]
-    rows = [dict(zip(columns, values, strict=True)) for values in relation.fetchall()]
-    path.write_text(render_flight_deck(rows, min_denominator, version_note), encoding="utf-8")
+    rows = _records(run_sql_file(con, "flight_deck.sql"))
+    attrition = _records(run_sql_file(con, "flight_deck_attrition.sql", {"min_denominator": min_denominator}))
+    path.write_text(render_flight_deck(rows, min_denominator, version_note, attrition), encoding="utf-8")
     return len(rows)
+
+
+def _records(relation) -> list[dict]:
+    columns = [d[0] for d in relation.description]
+    return [dict(zip(columns, values, strict=True)) for values in relation.fetchall()]

@@ -137,6 +137,7 @@ def assert_views_agree_with_kpi_monthly(version: Path) -> None:
     assert {r[0] for r in curves} == {r[0] for r in monthly} and all(r[2:] == (366, 0, 365) for r in curves)
     page = (version / "flight_deck.html").read_text(encoding="utf-8")
     assert "All forces" in page and all(k.title.replace("'", "&#x27;") in page for k in KPIS)
+    assert page.count("<h3>When do victims withdraw?</h3>") == len({r[0] for r in monthly})
 
 
 def test_same_inputs_give_the_same_kpi_rows_and_versions_are_never_touched(tmp_path):
