@@ -5,12 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
-
-from pipelines.resources import DEFAULT_INBOX, DEFAULT_OUT, DEFAULT_WAREHOUSE
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
 # The assets' own progress lines start with their stage; see assets/.
@@ -109,19 +106,22 @@ def command_run(args: argparse.Namespace) -> int:
     from pipelines.definitions import build_defs
     from pipelines.resources import settings_from_env, warehouse_from_env
 
-    inbox, out, warehouse = Path(args.extracts), Path(args.out), Path(args.warehouse)
-    if not inbox.is_dir():
-        print(f"flightdeck: extracts folder {inbox} does not exist", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"Flight Deck nightly run: extracts {inbox}, outputs {out}, warehouse {warehouse}", file=sys.stderr)
+    # Paths not given on the command line come from FLIGHTDECK_* or the defaults, read in one
+    # place (pipelines/resources.py) for the CLI, the UI and the scheduler alike.
     settings = settings_from_env(
-        inbox=str(inbox.resolve()),
-        out_dir=str(out.resolve()),
+        inbox=args.extracts and str(Path(args.extracts).resolve()),
+        out_dir=args.out and str(Path(args.out).resolve()),
         quarantine_threshold=args.quarantine_threshold,
         spc_baselines=args.spc_baselines,
         min_denominator=args.min_denominator,
     )
-    defs = build_defs(settings, warehouse_from_env(str(warehouse)), loggers={"progress": _progress_logger()})
+    warehouse_resource = warehouse_from_env(args.warehouse)
+    inbox, out, warehouse = settings.inbox_path, settings.out_path, Path(warehouse_resource.database)
+    if not inbox.is_dir():
+        print(f"flightdeck: extracts folder {inbox} does not exist", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"Flight Deck nightly run: extracts {inbox}, outputs {out}, warehouse {warehouse}", file=sys.stderr)
+    defs = build_defs(settings, warehouse_resource, loggers={"progress": _progress_logger()})
     job = defs.resolve_job_def("nightly")
     with DagsterInstance.ephemeral() as instance:
         result = job.execute_in_process(
@@ -196,17 +196,17 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the nightly job on an inbox and publish a version")
     run.add_argument(
         "--extracts",
-        default=os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
+        default=None,
         help="inbox folder (default: $FLIGHTDECK_INBOX, else the sample)",
     )
     run.add_argument(
         "--out",
-        default=os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+        default=None,
         help="output folder (default: $FLIGHTDECK_OUT, else outputs/)",
     )
     run.add_argument(
         "--warehouse",
-        default=os.environ.get("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
+        default=None,
         help="DuckDB file (default: $FLIGHTDECK_WAREHOUSE, else warehouse/flightdeck.duckdb)",
     )
     run.add_argument(
