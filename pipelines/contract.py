@@ -1,4 +1,4 @@
-"""The canonical extract contract v1, declared once.
+"""The canonical extract contract v1.1, declared once.
 
 Every column, type, code list, range, key, ordering rule and reference here drives the
 staging casts, the quarantine rules, the Great Expectations suites and the data
@@ -23,6 +23,17 @@ OUTCOME_CODES = (
 OWNER_CODES = ("victim", "suspect", "other")
 CONSENT_CODES = ("given", "refused", "not_required", "unknown")
 CONTACT_TYPE_CODES = ("update", "needs_assessment", "nfa_explained", "other")
+SUSPECT_ACTION_CODES = (
+    "arrest", "voluntary_interview", "pre_charge_bail", "released_under_investigation", "bail_breach",
+    "order_applied", "order_granted", "order_breach", "s63g_applied", "s63g_granted",
+)  # fmt: skip
+ORDER_TYPE_CODES = ("shpo", "sro", "restraining", "non_molestation", "dapo", "stalking", "other")
+BREACH_RESPONSE_CODES = ("arrested", "charged", "warning", "no_further_action", "unknown")
+JOURNEY_STAGE_CODES = ("reporting", "investigation", "outcome")
+SURVEY_ITEMS = (
+    "treated_with_respect", "treated_fairly", "listened_to", "kept_informed", "felt_believed",
+    "would_recommend_reporting",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -169,7 +180,35 @@ WORKFORCE = Table(
     month_column="month",
 )
 
-TABLES: tuple[Table, ...] = (CASES, DEVICES, CONTACTS, WORKFORCE)
+SUSPECT_ACTIONS = Table(
+    name="suspect_actions",
+    description="One row per recorded action about a case's suspect (optional file; no key: identical rows "
+    "are valid).",
+    required_file=False,
+    columns=(
+        Column("case_id", "string", required=True),
+        Column("action", "code", required=True, codes=SUSPECT_ACTION_CODES),
+        Column("action_date", "date", required=True),
+        Column("order_type", "code", codes=ORDER_TYPE_CODES),
+        Column("breach_response", "code", codes=BREACH_RESPONSE_CODES),
+    ),
+    case_reference=True,
+)
+
+VICTIM_SURVEY = Table(
+    name="victim_survey",
+    description="One row per anonymous victim survey response (optional file; never linked to a case).",
+    required_file=False,
+    columns=(
+        Column("response_id", "string", required=True),
+        Column("response_date", "date", required=True),
+        Column("journey_stage", "code", required=True, codes=JOURNEY_STAGE_CODES),
+        *(Column(item, "integer", min_value=1, max_value=5) for item in SURVEY_ITEMS),
+    ),
+    key=("response_id",),
+)
+
+TABLES: tuple[Table, ...] = (CASES, DEVICES, CONTACTS, WORKFORCE, SUSPECT_ACTIONS, VICTIM_SURVEY)
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 # Column names that look like direct identifiers; matched against the words of a header

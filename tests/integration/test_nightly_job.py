@@ -89,7 +89,8 @@ def test_materialize_publishes_a_complete_version(tmp_path):
     assert sorted(p.relative_to(version).as_posix() for p in version.rglob("*.*")) == [
         "attrition_curve.parquet", "flight_deck.html", "kpi_export.csv", "kpi_export.parquet",
         "kpi_monthly.csv", "kpi_monthly.parquet", "kpi_spc.parquet", "manifest.json", "quarantine/cases.parquet",
-        "quarantine/contacts.parquet", "quarantine/devices.parquet", "quarantine/workforce.parquet",
+        "quarantine/contacts.parquet", "quarantine/devices.parquet", "quarantine/suspect_actions.parquet",
+        "quarantine/victim_survey.parquet", "quarantine/workforce.parquet",
     ]  # fmt: skip
     table = duckdb.sql(f"select * from '{version}/kpi_monthly.parquet'")
     assert table.columns == [
