@@ -1,136 +1,85 @@
-"""KPI stage: one asset per registry KPI, each running its SQL file over the valid tables,
-then `kpi_monthly`, the long table every export is cut from, and the views built on it:
-SPC signals (`kpi_spc`), the disclosure-controlled export (`kpi_export`) and the attrition
-curves (`attrition_curve`)."""
+"""KPI stage: each force's KPI partials (per partition), then the national roll-up `kpi_monthly`,
+the long table every export is cut from, and the views built on it: SPC signals (`kpi_spc`),
+the disclosure-controlled export (`kpi_export`) and the attrition curves (`attrition_curve`)."""
 
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from pipelines.kpis import KPIS, Kpi
-from pipelines.resources import FlightDeckSettings
+from assets.stage import FORCE_BACKFILL, FORCES, run_extracts
+from assets.validate import valid_rows
+from pipelines.cache import write_json
+from pipelines.contract import TABLES
+from pipelines.extract_store import extract_key
+from pipelines.forces import read_force_state, read_inventory, state_path
+from pipelines.kpi_partials import compute_partials, partials_key
+from pipelines.kpis import KPIS
+from pipelines.resources import FlightDeckSettings, RunLock
+from pipelines.rollup import gather, write_kpi_catalogue, write_kpi_monthly
 from pipelines.spc import SPC_PARAMS, read_baselines, write_baselines
-from pipelines.warehouse import markdown_preview, run_sql_file
-
-VALID_TABLES = ["valid_cases", "valid_devices", "valid_contacts", "valid_workforce"]
-# Tables a KPI query may read; each KPI asset depends on those its SQL names.
-SHARED_TABLES = [*VALID_TABLES, "force_ranges", "open_cases_at_month_end"]
+from pipelines.warehouse import markdown_preview, national, run_sql_file
 
 
-def tables_read_by(kpi: Kpi) -> list[str]:
-    """The shared tables named in a KPI's items query (plus force_ranges and valid_cases, read by
-    every KPI's range and breakdown steps)."""
-    sql = kpi.sql_path.read_text(encoding="utf-8")
-    return [t for t in SHARED_TABLES if t in sql or t in ("force_ranges", "valid_cases")]
-
-
-@asset(group_name="kpi", deps=VALID_TABLES)
-def force_ranges(warehouse: DuckDBResource) -> MaterializeResult:
-    """Published months of each force: from the month of its earliest valid report to the
-    month of its extract date (D_T)."""
-    with warehouse.get_connection() as con:
-        run_sql_file(con, "kpi/force_ranges.sql", create_table="force_ranges")
-        preview = markdown_preview(con, "select * from force_ranges order by force_code")
-    return MaterializeResult(metadata={"preview": MetadataValue.md(preview)})
-
-
-@asset(group_name="kpi", deps=["force_ranges"])
-def force_month_ends(warehouse: DuckDBResource) -> MaterializeResult:
-    """Each force's published months with their month end E = min(last day of the month, D_T),
-    the date the snapshot KPIs are taken at."""
-    with warehouse.get_connection() as con:
-        run_sql_file(con, "kpi/force_month_ends.sql", create_table="force_month_ends")
-        rows = con.execute("select count(*) from force_month_ends").fetchone()[0]
-    return MaterializeResult(metadata={"rows": rows})
-
-
-@asset(group_name="kpi", deps=["force_month_ends", "valid_cases"])
-def open_cases_at_month_end(warehouse: DuckDBResource) -> MaterializeResult:
-    """Cases open at each month end E (reported on or before E, no outcome on or before E), shared
-    by the snapshot KPIs: victims updated within 28 days and the investigators' caseloads."""
-    with warehouse.get_connection() as con:
-        run_sql_file(con, "kpi/open_cases_at_month_end.sql", create_table="open_cases_at_month_end")
-        rows = con.execute("select count(*) from open_cases_at_month_end").fetchone()[0]
-    return MaterializeResult(metadata={"rows": rows})
-
-
-def build_kpi_asset(kpi: Kpi) -> AssetsDefinition:
-    """One KPI table (force_code, breakdown, period, numerator, denominator, value): its items
-    query, the range filter, the breakdown dimensions if it has them, then the aggregate query of
-    its kind."""
-
-    @asset(name=kpi.kpi_id, group_name="kpi", deps=tables_read_by(kpi))
-    def _kpi(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        with warehouse.get_connection() as con:
-            run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
-            in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
-            run_sql_file(con, "kpi/items_in_range.sql", create_table=in_range, temp=True)
-            if kpi.breakdowns:
-                run_sql_file(con, "kpi/breakdowns.sql", create_table="kpi_items", temp=True)
-            run_sql_file(con, f"kpi/aggregate/{kpi.aggregate_path.name}", create_table=kpi.kpi_id)
-            rows = con.execute(f"select count(*) from {kpi.kpi_id}").fetchone()[0]
-            preview = markdown_preview(
-                con,
-                f"select * from {kpi.kpi_id} where force_code = 'ALL' and breakdown = 'all' order by period desc",
-                6,
-            )
-        context.log.info(f"kpi: {kpi.kpi_id}: {rows:,} rows")
-        return MaterializeResult(metadata={"rows": rows, "latest_all_forces": MetadataValue.md(preview)})
-
-    _kpi.__doc__ = (
-        f"{kpi.title} ({kpi.unit}). {kpi.definition} Items: sql/kpi/{kpi.sql_path.name}; "
-        f"rows: sql/kpi/aggregate/{kpi.aggregate_path.name}."
-    )
-    return _kpi
-
-
-kpi_assets = [build_kpi_asset(k) for k in KPIS]
-
-
-def kpi_results_view_sql() -> str:
-    """The union of every registry KPI table, tagged with its id and kind."""
-    return "create or replace view kpi_results as\n" + "\nunion all\n".join(
-        f"select '{k.kpi_id}' as kpi_id, {str(k.is_proportion).lower()} as is_proportion, "
-        f"force_code, breakdown, period, numerator, denominator, value from {k.kpi_id}"
-        for k in KPIS
-    )
-
-
-@asset(group_name="kpi", deps=[k.kpi_id for k in KPIS])
-def kpi_monthly(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-    """Every KPI in one long table (force_code, period, kpi_id, breakdown, numerator,
-    denominator, value, ci_low, ci_high) with Wilson 95% intervals on proportions, sorted by
-    force_code, kpi_id, breakdown, period: the table chief officers read."""
-    with warehouse.get_connection() as con:
-        con.execute(kpi_results_view_sql())
-        run_sql_file(con, "kpi_monthly.sql", create_table="kpi_monthly")
-        rows = con.execute("select count(*) from kpi_monthly").fetchone()[0]
-        preview = markdown_preview(con, "select * from kpi_monthly where force_code = 'ALL'", 10)
-    context.log.info(f"kpi: kpi_monthly: {rows:,} rows")
-    return MaterializeResult(metadata={"rows": rows, "preview": MetadataValue.md(preview)})
+@asset(
+    group_name="kpi",
+    partitions_def=FORCES,
+    backfill_policy=FORCE_BACKFILL,
+    deps=[valid_rows],
+)
+def kpi_partials(context: AssetExecutionContext, settings: FlightDeckSettings, run_lock: RunLock) -> MaterializeResult:
+    """Every registry KPI computed on the force's used extract: each KPI's items query
+    (sql/kpi/<kpi>.sql), its force's published months, the breakdowns, then the partial aggregate of
+    its kind (sql/kpi/partial/), which the national roll-up adds up into the force's rows and ALL's.
+    Stored by content: a force whose extract is unchanged is not computed again."""
+    forces, extracts = run_extracts(context, settings)
+    paths = settings.paths
+    computed = reused = 0
+    for force in forces:
+        mine = [e for e in extracts if e.force_code == force]
+        state = read_force_state(paths.state, force, mine)
+        if not state or not state["used"]:
+            continue
+        used = next(e for e in mine if e.extract_id == state["used"])
+        folder = paths.cache / "kpi" / partials_key(extract_key(used))
+        reused += folder.exists()
+        computed += not folder.exists()
+        valid = {t.name: Path(state["used_result"]) / "valid" / f"{t.name}.parquet" for t in TABLES}
+        compute_partials(valid, folder, settings.limits)
+        write_json(state_path(paths.state, force, mine), {**state, "partials": str(folder)})
+    context.log.info(f"kpi: {len(forces)} force(s): partials computed for {computed}, reused for {reused}")
+    return MaterializeResult(metadata={"forces_computed": computed, "forces_reused": reused})
 
 
 @asset(group_name="kpi")
-def kpi_catalogue(warehouse: DuckDBResource) -> MaterializeResult:
+def kpi_catalogue(warehouse: DuckDBResource, run_lock: RunLock) -> MaterializeResult:
     """The KPI registry as a table (id, title, kind, unit, better direction, section,
     definition, position), so exports and SPC labels read the same metadata as the README."""
-    rows = [
-        (k.kpi_id, k.title, k.kind, k.unit, k.better, k.section, k.definition, position)
-        for position, k in enumerate(KPIS, start=1)
-    ]
-    with warehouse.get_connection() as con:
-        con.execute(
-            "create or replace table kpi_catalogue (kpi_id varchar, title varchar, kind varchar, unit varchar, "
-            "better varchar, section varchar, definition varchar, position integer)"
-        )
-        con.executemany("insert into kpi_catalogue values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return MaterializeResult(metadata={"kpis": len(rows)})
+    with national(warehouse) as con:
+        write_kpi_catalogue(con)
+    return MaterializeResult(metadata={"kpis": len(KPIS)})
 
 
-@asset(group_name="kpi", deps=["kpi_monthly", "kpi_catalogue"])
+@asset(group_name="kpi", deps=["extract_verdicts", kpi_catalogue])
+def kpi_monthly(
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource, run_lock: RunLock
+) -> MaterializeResult:
+    """Every KPI for every force and ALL in one long table (force_code, period, kpi_id, breakdown,
+    numerator, denominator, value, ci_low, ci_high) with Wilson 95% intervals on proportions,
+    sorted by force_code, kpi_id, breakdown, period: the table chief officers read. ALL pools the
+    forces' records (sums of numerators and denominators; medians of the pooled items)."""
+    _discovery, extracts = read_inventory(settings.paths.state, context.run.tags.get("flightdeck/inventory"))
+    inputs = gather(settings.paths.state, extracts)
+    with national(warehouse) as con:
+        rows = write_kpi_monthly(con, inputs)
+        preview = markdown_preview(con, "select * from kpi_monthly where force_code = 'ALL'", 10)
+    context.log.info(f"kpi: kpi_monthly: {rows:,} rows for {len(inputs.partials)} force(s) and ALL")
+    return MaterializeResult(metadata={"rows": rows, "preview": MetadataValue.md(preview)})
+
+
+@asset(group_name="kpi", deps=[kpi_monthly])
 def kpi_spc(
-    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource, run_lock: RunLock
 ) -> MaterializeResult:
     """XmR statistical process control (NHS "Making Data Count") on every KPI's monthly series
     (breakdown `all`) per force and ALL: centre line, process limits, the rules that fired and
@@ -138,7 +87,7 @@ def kpi_spc(
     and run lengths: sql/kpi_spc.sql and the README. Baselines: every month, unless the
     spc_baselines file fixes them."""
     baselines = read_baselines(Path(settings.spc_baselines) if settings.spc_baselines else None)
-    with warehouse.get_connection() as con:
+    with national(warehouse) as con:
         write_baselines(con, baselines)
         run_sql_file(con, "kpi_spc.sql", SPC_PARAMS, create_table="kpi_spc")
         counts = dict(con.execute("select signal, count(*) from kpi_spc group by signal").fetchall())
@@ -148,13 +97,13 @@ def kpi_spc(
     )
 
 
-@asset(group_name="kpi", deps=["kpi_monthly", "kpi_catalogue"])
+@asset(group_name="kpi", deps=[kpi_monthly])
 def kpi_export(
-    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource, run_lock: RunLock
 ) -> MaterializeResult:
     """The KPI table meant to leave the force, with the disclosure rule applied: a proportion
     whose denominator is under the minimum (default 10) is withheld and marked suppressed."""
-    with warehouse.get_connection() as con:
+    with national(warehouse) as con:
         run_sql_file(con, "kpi_export.sql", {"min_denominator": settings.min_denominator}, create_table="kpi_export")
         rows, suppressed = con.execute(
             "select count(*), count(*) filter (where status = 'suppressed') from kpi_export"
@@ -167,13 +116,13 @@ def kpi_export(
     )
 
 
-@asset(group_name="kpi", deps=["valid_cases", "force_ranges"])
-def attrition_curve(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+@asset(group_name="kpi", deps=[kpi_monthly])
+def attrition_curve(context: AssetExecutionContext, warehouse: DuckDBResource, run_lock: RunLock) -> MaterializeResult:
     """When do victims withdraw? Per force and ALL and quarter of report, the Kaplan-Meier
     cumulative share of victims who have withdrawn by each day 0-365 after report, with the
     number still at risk; cases closed without a withdrawal are censored at their outcome
     date, open ones at the extract date."""
-    with warehouse.get_connection() as con:
+    with national(warehouse) as con:
         run_sql_file(con, "attrition_curve.sql", create_table="attrition_curve")
         rows = con.execute("select count(*) from attrition_curve").fetchone()[0]
         preview = markdown_preview(

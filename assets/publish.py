@@ -3,30 +3,23 @@
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from pipelines.contract import TABLES
 from pipelines.publish import publish
-from pipelines.resources import FlightDeckSettings
+from pipelines.resources import FlightDeckSettings, RunLock
+from pipelines.warehouse import national
 
 
 @asset(
     group_name="publish",
-    deps=[
-        "kpi_monthly",
-        "kpi_spc",
-        "kpi_export",
-        "attrition_curve",
-        "extract_verdicts",
-        *(f"quarantine_{t.name}" for t in TABLES),
-    ],
+    deps=["kpi_monthly", "kpi_spc", "kpi_export", "attrition_curve", "extract_verdicts"],
 )
 def published_version(
-    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
+    context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource, run_lock: RunLock
 ) -> MaterializeResult:
     """A new folder versions/<version_id>/ with kpi_monthly (Parquet and CSV, full numbers),
     kpi_spc, attrition_curve, kpi_export (Parquet and CSV, disclosure rule applied), the
     flight deck page (flight_deck.html), every quarantined row, and manifest.json; then
     latest.json points at it. Runs only when every blocking check upstream has passed."""
-    with warehouse.get_connection() as con:
+    with national(warehouse) as con:
         published = publish(con, settings.out_path, settings.quarantine_threshold, settings.min_denominator)
     manifest = published["manifest"]
     context.log.info(f"publish: version {published['version_id']} at {published['path']}")

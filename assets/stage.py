@@ -1,51 +1,47 @@
-"""Stage stage: load every contract CSV of every loadable extract into DuckDB as text."""
+"""Stage stage: each force's new extracts loaded from CSV with DuckDB's reader and screened.
 
-from pathlib import Path
+The per-force assets are partitioned by force (a dynamic partition per force code found by
+discovery), so the UI shows each force's status and one force can be re-run on its own.
+"""
 
-from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
-from dagster_duckdb import DuckDBResource
+from dagster import AssetExecutionContext, BackfillPolicy, DynamicPartitionsDefinition, MaterializeResult, asset
 
-from pipelines.contract import TABLES, Table
-from pipelines.staging import MalformedCsv, load_csv, stage_table_ddl
-from pipelines.warehouse import markdown_preview
+from pipelines.extracts import Extract
+from pipelines.forces import read_inventory, stage_new_extracts
+from pipelines.resources import FORCES_PARTITIONS, FlightDeckSettings, RunLock
+
+FORCES = DynamicPartitionsDefinition(name=FORCES_PARTITIONS)
+# A backfill of many forces runs in runs of up to eight forces each, side by side.
+FORCE_BACKFILL = BackfillPolicy.multi_run(max_partitions_per_run=8)
+INVENTORY_TAG = "flightdeck/inventory"  # the discovery run whose inventory a nightly run works on
 
 
-def build_stage_asset(table: Table) -> AssetsDefinition:
-    """`stage_<table>`: raw text rows with their extract and line number."""
+def run_extracts(context: AssetExecutionContext, settings: FlightDeckSettings) -> tuple[list[str], list[Extract]]:
+    """(forces this run works on, their extracts) from the run's discovery (or the latest one)."""
+    _discovery, extracts = read_inventory(settings.paths.state, context.run.tags.get(INVENTORY_TAG))
+    forces = sorted(set(context.partition_keys) & {e.force_code for e in extracts})
+    for force in sorted(set(context.partition_keys) - set(forces)):
+        context.log.info(f"stage: {force}: no extract in the inbox of this run")
+    return forces, [e for e in extracts if e.force_code in forces]
 
-    @asset(name=f"stage_{table.name}", group_name="stage", deps=["extract_inventory"])
-    def _stage(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
-        with warehouse.get_connection() as con:
-            files = con.execute(
-                """
-                select file.extract_id, file.path, file.columns
-                from extract_files as file
-                inner join extract_inventory as inventory on inventory.extract_id = file.extract_id
-                where file.table_name = ? and len(inventory.problems) = 0
-                order by file.extract_id
-                """,
-                [table.name],
-            ).fetchall()
-            con.execute(stage_table_ddl(table))
-            con.execute("delete from stage_problems where table_name = ?", [table.name])
-            total = 0
-            for extract_id, path, columns in files:
-                try:
-                    rows = load_csv(con, extract_id, table, Path(path), columns)
-                except MalformedCsv as problem:
-                    con.execute("insert into stage_problems values (?, ?, ?)", [extract_id, table.name, str(problem)])
-                    context.log.warning(f"rejected: {problem}")
-                    continue
-                total += rows
-                context.log.info(f"stage: {extract_id}/{table.file_name}: {rows:,} rows")
-            preview = markdown_preview(con, f"select * from stage_{table.name}", 5)
-        return MaterializeResult(metadata={"rows": total, "preview": MetadataValue.md(preview)})
 
-    _stage.__doc__ = (
-        f"Rows of {table.file_name} from every extract that passed discovery, kept as text exactly "
-        f"as read, with the extract and the line each came from. {table.description}"
+@asset(
+    group_name="stage",
+    partitions_def=FORCES,
+    backfill_policy=FORCE_BACKFILL,
+)
+def extract_rows(context: AssetExecutionContext, settings: FlightDeckSettings, run_lock: RunLock) -> MaterializeResult:
+    """Every loadable extract of the force, staged (DuckDB's CSV reader, values kept as text, with
+    the physical line of each row) and screened by the contract's rules, stored by content: an
+    extract whose files, manifest and staging code are unchanged is reused, not read again. A file
+    that breaks the CSV rules (field count, quoting, UTF-8) rejects its extract, naming the line."""
+    forces, extracts = run_extracts(context, settings)
+    paths = settings.paths
+    results, new = stage_new_extracts(extracts, paths.cache, settings.limits, settings.workers, context.log.info)
+    rows = sum(t["rows_read"] for r in results.values() for t in r.tables.values())
+    context.log.info(
+        f"stage: {len(forces)} force(s): {new} extract(s) staged and screened, {len(results) - new} reused"
     )
-    return _stage
-
-
-stage_assets = [build_stage_asset(t) for t in TABLES]
+    return MaterializeResult(
+        metadata={"forces": len(forces), "extracts_staged": new, "extracts_reused": len(results) - new, "rows": rows}
+    )

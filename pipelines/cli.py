@@ -3,44 +3,52 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
+import os
 import sys
 import time
+import traceback
+from datetime import UTC, datetime
 from pathlib import Path
 
-EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
+from pipelines.extracts import printable
+from pipelines.failures import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, RunFailure, describe, raise_on_signals
+
 # The assets' own progress lines start with their stage; see assets/.
 PROGRESS_PREFIXES = (
     "adapt:", "discover:", "stage:", "validate:", "kpi:", "publish:", "quality gate:", "rejected:", "extract ",
 )  # fmt: skip
+DAGSTER_HOME_DEFAULT = Path(__file__).resolve().parents[1] / ".dagster_home"
+INSTANCE_SETTINGS = Path(__file__).resolve().parent / "dagster.yaml"
 
 
-def _progress_logger():
-    """A Dagster logger that prints the pipeline's own progress lines and any failure."""
+def _progress_logger(log_file: Path | None):
+    """A Dagster logger that prints the pipeline's own progress lines and any failure (and keeps
+    every line, with tracebacks, in the run's log file)."""
     from dagster import logger
 
-    class ProgressHandler(logging.Handler):
-        def __init__(self):
-            super().__init__()
-            self.started = time.monotonic()
+    started = time.monotonic()
+    record_file = log_file.open("a", encoding="utf-8") if log_file else None
 
+    class ProgressHandler(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:
             meta = getattr(record, "dagster_meta", {}) or {}
             event = meta.get("dagster_event")
+            text = meta.get("orig_message") or record.getMessage()
+            if record_file:
+                record_file.write(f"{datetime.now(UTC).isoformat(timespec='seconds')} {text}\n")
+                record_file.flush()
             if event is not None:
                 if event.is_step_failure or event.event_type_value == "ASSET_CHECK_EVALUATION":
-                    text = meta.get("orig_message") or record.getMessage()
                     if event.is_step_failure or "failed" in text.lower():
-                        print(f"  ! {text}", file=sys.stderr)
+                        print(f"  ! {printable(text.splitlines()[0] if text else '')}", file=sys.stderr)
                 return
-            text = meta.get("orig_message") or record.getMessage()
             # Dagster's own "Dependencies for step ... Not executing" lines repeat, for every
             # later step, what the failure above and the summary below already say.
             if text.startswith(PROGRESS_PREFIXES) or (
                 record.levelno >= logging.ERROR and not text.startswith("Dependencies for step")
             ):
-                print(f"[{time.monotonic() - self.started:7.1f}s] {text}", file=sys.stderr)
+                print(f"[{time.monotonic() - started:7.1f}s] {printable(text)}", file=sys.stderr)
 
     @logger
     def progress(_init_context):
@@ -53,11 +61,30 @@ def _progress_logger():
     return progress
 
 
-def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
-    """Print what the run used and published; return the exit status."""
+def open_instance():
+    """The persistent Dagster instance every run is recorded in: $DAGSTER_HOME, else .dagster_home/
+    in the repository (the one `make ui` shows)."""
+    import shutil
+
+    from dagster import DagsterInstance
+
+    if not os.environ.get("DAGSTER_HOME"):
+        os.environ["DAGSTER_HOME"] = str(DAGSTER_HOME_DEFAULT)
+    home = Path(os.environ["DAGSTER_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        shutil.copyfile(INSTANCE_SETTINGS, home / "dagster.yaml")
+    return DagsterInstance.get()
+
+
+def _summary(warehouse: Path, published: dict | None) -> tuple[bool, list]:
+    """Print what the run used and published; returns (any extract rejected, failed checks)."""
     import duckdb
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return False, []
     try:
         verdicts = con.execute(
             "select extract_id, force_code, status, reasons from extract_verdicts order by all"
@@ -81,53 +108,201 @@ def _summary(out: Path, result_ok: bool, warehouse: Path) -> int:
         con.close()
     print("\nExtracts:")
     for extract_id, force, status, reasons in verdicts:
-        print(f"  {status:<10} {force or '?':<8} {extract_id}")
+        print(f"  {status:<10} {force or '?':<8} {printable(extract_id)}")
         for reason in reasons or []:
-            print(f"             - {reason}")
+            print(f"             - {printable(reason)}")
     for file, columns in ignored:
-        print(f"Ignored columns (not in the contract): {file}: {', '.join(columns)}")
+        print(f"Ignored columns (not in the contract): {printable(file)}: {printable(', '.join(columns))}")
     print(f"Rows in used extracts: {counts[0]:,} read, {counts[1]:,} accepted, {counts[2]:,} quarantined")
-    rejected = any(status == "rejected" for _, _, status, _ in verdicts)
-    latest = out / "latest.json"
-    if result_ok and latest.exists():
-        pointer = json.loads(latest.read_text())
-        manifest = json.loads((out / pointer["path"] / "manifest.json").read_text())
-        print(f"KPI rows: {manifest['outputs']['kpi_monthly.parquet']['rows']:,}")
-        print(f"Published: {out / pointer['path']}")
+    return any(status == "rejected" for _, _, status, _ in verdicts), []
+
+
+def _published(result) -> dict | None:
+    """The version a run published, from its publish step's metadata, if it got that far."""
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.to_user_string() == "published_version":
+            metadata = event.materialization.metadata
+            return {"path": metadata["path"].value, "kpi_rows": metadata["kpi_rows"].value}
+    return None
+
+
+def _blocked_by(result) -> str | None:
+    """Why a run stopped before publishing: a failed blocking check."""
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.severity.value == "ERROR":
+            if evaluation.check_name == "some_extract_accepted":
+                return "no extract was accepted"
+            failed = evaluation.metadata.get("failed_rules")
+            rules = ", ".join(f"{k} ({v:,} rows)" for k, v in (failed.value if failed else {}).items())
+            return f"quality gate {evaluation.check_name} failed: {rules}"
+    return None
+
+
+def _execute(defs, job: str, instance, tags: dict, log_file: Path):
+    """Run one job in this process and return its result; an error in a step is raised as it was."""
+    return defs.resolve_job_def(job).execute_in_process(
+        instance=instance, tags=tags, raise_on_error=True, run_config={"loggers": {"progress": {}}}
+    )
+
+
+def _run_forces_in_workers(settings, forces: list[str], workers: int, tags: dict) -> None:
+    """Run the per-force job for chunks of forces in separate processes, side by side, under this
+    process's locks."""
+    import subprocess
+
+    from pipelines.locks import worker_environment
+
+    size = max(1, -(-len(forces) // workers))
+    chunks = [forces[i : i + size] for i in range(0, len(forces), size)]
+    environment = {**worker_environment(), **settings_environment(settings)}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "pipelines.cli", "force-worker", chunk[0], chunk[-1], tags["flightdeck/inventory"]],
+            env=environment,
+        )
+        for chunk in chunks
+    ]
+    failed = [p.args[3] for p in processes if p.wait() != 0]
+    if failed:
+        raise RunFailure(f"the force worker(s) starting at {', '.join(failed)} failed; see the log above")
+
+
+def settings_environment(settings) -> dict[str, str]:
+    """FLIGHTDECK_* variables that give a worker process the same settings."""
+    values = {
+        "FLIGHTDECK_INBOX": settings.inbox,
+        "FLIGHTDECK_OUT": settings.out_dir,
+        "FLIGHTDECK_WAREHOUSE": settings.warehouse,
+        "FLIGHTDECK_ADAPTED": settings.adapted_dir,
+        "FLIGHTDECK_QUARANTINE_THRESHOLD": settings.quarantine_threshold,
+        "FLIGHTDECK_SPC_BASELINES": settings.spc_baselines,
+        "FLIGHTDECK_MIN_DENOMINATOR": settings.min_denominator,
+        "FLIGHTDECK_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
+        "FLIGHTDECK_DUCKDB_THREADS": settings.duckdb_threads,
+        "FLIGHTDECK_DUCKDB_TEMP_DIRECTORY": settings.duckdb_temp_directory,
+        "FLIGHTDECK_WORKERS": settings.workers,
+    }
+    return {name: "" if value is None else str(value) for name, value in values.items()}
+
+
+def _clean_leftovers(paths) -> None:
+    """Remove what interrupted runs left half-written: hidden work folders of the output folder and
+    of the warehouse's store, and pointer files that were never moved into place."""
+    from pipelines.publish import remove_tree
+
+    leftovers = [
+        (".incomplete-*", paths.out / "versions"),
+        (".latest-*.json", paths.out),
+        (".*", paths.cache / "extracts"),
+        (".*", paths.cache / "kpi"),
+        (".*", paths.adapted),
+    ]
+    for pattern, root in leftovers:
+        if root.is_dir() and not root.is_symlink():
+            for leftover in root.glob(pattern):
+                if leftover.is_dir() and not leftover.is_symlink():
+                    remove_tree(leftover)
+                else:
+                    leftover.unlink(missing_ok=True)
+
+
+def _run_under_locks(args, settings, started: datetime, log_file: Path) -> int:
+    from pipelines.definitions import build_defs
+    from pipelines.sensors import INVENTORY_TAG
+
+    paths = settings.paths
+    _clean_leftovers(paths)
+    instance = open_instance()
+    defs = build_defs(settings, loggers={"progress": _progress_logger(log_file)}, wait=args.wait)
+    discovery = _execute(defs, "discover", instance, {"flightdeck/run_started": started.isoformat()}, log_file)
+    forces = instance.get_dynamic_partitions("forces")
+    tags = {INVENTORY_TAG: discovery.run_id}
+    if forces:
+        tags |= {"dagster/asset_partition_range_start": forces[0], "dagster/asset_partition_range_end": forces[-1]}
+    if args.workers > 1 and len(forces) > 1:
+        _run_forces_in_workers(settings, list(forces), args.workers, tags)
+        result = _execute(defs, "national", instance, {INVENTORY_TAG: discovery.run_id}, log_file)
+    else:
+        result = _execute(defs, "nightly", instance, tags, log_file)
+    published = _published(result)
+    rejected, _ = _summary(paths.warehouse, published)
+    if published:
+        print(f"KPI rows: {published['kpi_rows']:,}")
+        print(f"Published: {published['path']}")
         return EXIT_REJECTED if rejected else EXIT_OK
-    print("Nothing was published; latest.json and earlier versions are unchanged.", file=sys.stderr)
+    reason = _blocked_by(result) or "the run stopped before publishing"
+    print(f"flightdeck: {reason}; nothing was published (latest.json and earlier versions are unchanged)",
+          file=sys.stderr)  # fmt: skip
     return EXIT_FAILED
 
 
 def command_run(args: argparse.Namespace) -> int:
-    """Execute the nightly job in-process on an inbox and publish a version."""
-    from dagster import DagsterInstance
+    """Run discovery and the nightly job in-process on an inbox and publish a version."""
+    from pipelines import locks
+    from pipelines.paths import PathProblem, check_paths
+    from pipelines.resources import settings_from_env
 
-    from pipelines.definitions import build_defs
-    from pipelines.resources import settings_from_env, warehouse_from_env
-
+    started = datetime.now(UTC)
+    raise_on_signals()
     # Paths not given on the command line come from FLIGHTDECK_* or the defaults, read in one
     # place (pipelines/resources.py) for the CLI, the UI and the scheduler alike.
     settings = settings_from_env(
-        inbox=args.extracts and str(Path(args.extracts).resolve()),
-        out_dir=args.out and str(Path(args.out).resolve()),
+        inbox=args.extracts and str(Path(args.extracts).absolute()),
+        out_dir=args.out and str(Path(args.out).absolute()),
+        warehouse=args.warehouse and str(Path(args.warehouse).absolute()),
         quarantine_threshold=args.quarantine_threshold,
         spc_baselines=args.spc_baselines,
         min_denominator=args.min_denominator,
     )
-    warehouse_resource = warehouse_from_env(args.warehouse)
-    inbox, out, warehouse = settings.inbox_path, settings.out_path, Path(warehouse_resource.database)
-    if not inbox.is_dir():
-        print(f"flightdeck: extracts folder {inbox} does not exist", file=sys.stderr)
+    paths = settings.paths
+    try:
+        check_paths(paths)
+    except PathProblem as problem:
+        print(f"flightdeck: {problem}; nothing was published", file=sys.stderr)
         return EXIT_FAILED
-    print(f"Flight Deck nightly run: extracts {inbox}, outputs {out}, warehouse {warehouse}", file=sys.stderr)
-    defs = build_defs(settings, warehouse_resource, loggers={"progress": _progress_logger()})
-    job = defs.resolve_job_def("nightly")
-    with DagsterInstance.ephemeral() as instance:
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
-        )
-    return _summary(out, result.success, warehouse)
+    log_file = None
+    try:
+        paths.logs.mkdir(parents=True, exist_ok=True)
+        log_file = paths.logs / f"run-{started:%Y%m%dT%H%M%SZ}-{os.getpid()}.log"
+        log_file.touch()
+        print(f"Flight Deck nightly run: extracts {paths.inbox}, outputs {paths.out}, warehouse {paths.warehouse}",
+              file=sys.stderr)  # fmt: skip
+        with locks.holding(paths.lock_files(), wait=args.wait, on_wait=lambda m: print(m, file=sys.stderr)):
+            return _run_under_locks(args, settings, started, log_file)
+    except locks.LockHeld as held:
+        print(f"flightdeck: {held}; nothing was published", file=sys.stderr)
+        return EXIT_FAILED
+    except BaseException as error:  # every failure ends in one line and the documented exit code
+        cause = describe(error)
+        if log_file is not None:
+            try:
+                with log_file.open("a", encoding="utf-8") as handle:
+                    handle.write("".join(traceback.format_exception(error)))
+            except OSError:
+                log_file = None
+        where = f" (details: {log_file})" if log_file else ""
+        print(f"flightdeck: {printable(cause)}; nothing was published{where}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def command_force_worker(args: argparse.Namespace) -> int:
+    """Internal: run the per-force job on one range of forces (started by `flightdeck run --workers`)."""
+    from pipelines.definitions import build_defs
+    from pipelines.sensors import INVENTORY_TAG
+
+    raise_on_signals()
+    defs = build_defs(loggers={"progress": _progress_logger(None)})
+    tags = {
+        INVENTORY_TAG: args.inventory,
+        "dagster/asset_partition_range_start": args.first,
+        "dagster/asset_partition_range_end": args.last,
+    }
+    try:
+        _execute(defs, "force_partitions", open_instance(), tags, None)
+    except BaseException as error:
+        print(f"flightdeck force worker {args.first}..{args.last}: {printable(describe(error))}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
 
 
 def command_adapt(args: argparse.Namespace) -> int:
@@ -228,7 +403,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="disclosure rule for kpi_export and the flight deck page: suppress proportions with a smaller "
         "denominator (default: $FLIGHTDECK_MIN_DENOMINATOR, else 10; 0 = off)",
     )
+    run.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run holds the warehouse or the output folder, wait for it instead of stopping (exit 2)",
+    )
+    run.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="run the per-force work in this many processes side by side (default 1: all in this process)",
+    )
     run.set_defaults(handler=command_run)
+
+    worker = commands.add_parser("force-worker", help=argparse.SUPPRESS)
+    worker.add_argument("first")
+    worker.add_argument("last")
+    worker.add_argument("inventory")
+    worker.set_defaults(handler=command_force_worker)
 
     synth = commands.add_parser("synth", help="write synthetic canonical extracts")
     synth.add_argument("--out", required=True)

@@ -26,6 +26,30 @@ from pipelines.rules import sql_literal
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+READ_ONLY_FOLDER = READ_ONLY_FILE | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
+
+
+def make_read_only(folder: Path) -> None:
+    """Files and folders of a version can be read and never written (folders last, deepest first)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.chmod(READ_ONLY_FILE)
+    for path in sorted((p for p in folder.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True):
+        path.chmod(READ_ONLY_FOLDER)
+    folder.chmod(READ_ONLY_FOLDER)
+
+
+def remove_tree(folder: Path) -> None:
+    """Delete a half-written (possibly read-only) work folder."""
+    if not folder.exists():
+        return
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir() and not path.is_symlink():
+            path.chmod(stat.S_IRWXU)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 def code_version() -> dict:
     """The package version and, when run from a git checkout, the commit."""
     try:
@@ -145,12 +169,10 @@ def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now
         final = versions / version_id
         if final.exists():
             raise FileExistsError(f"version {final} already exists; it is never overwritten")
-        for path in work.rglob("*"):
-            if path.is_file():
-                path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        make_read_only(work)
         work.rename(final)
     except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
+        remove_tree(work)
         raise
     pointer = out_dir / f".latest-{os.getpid()}.json"
     pointer.write_text(json.dumps({"version": version_id, "path": f"versions/{version_id}"}) + "\n", encoding="utf-8")

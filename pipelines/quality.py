@@ -1,27 +1,29 @@
-"""The Great Expectations quality gate.
+"""The Great Expectations quality gate, run inside DuckDB.
 
 Suites in `expectations/` are generated from the contract rules (`pipelines.rules`) and
-committed as JSON; `flightdeck expectations` rewrites them and a test fails if the
-committed files differ. The gate runs each suite with GX on pandas batches of a valid
-table, one chunk at a time: chunks are cut by a hash of the table's key, so every copy of
-a key lands in the same chunk and uniqueness is still checked exactly, and memory stays
-bounded by the chunk size however big the table is.
+committed as JSON; `flightdeck expectations` rewrites them and a test fails if the committed
+files differ. The gate runs each committed suite with GX's SQL data source against DuckDB
+(through the duckdb-engine SQLAlchemy dialect), so every expectation is one set-based query
+over the valid rows however many there are, instead of a pass over pandas chunks.
+
+The gate checks the valid rows of the extracts a run is about to use. A result is kept under
+the extract's key and the suites' fingerprint, so rows already gated are not gated again.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 from pipelines.contract import TABLES, Table
-from pipelines.rules import ALL_RULES
+from pipelines.rules import ALL_RULES, sql_literal
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
-CHUNK_ROWS = 200_000
+MAX_EXAMPLES = 5
 
 
 def suite_name(table: Table) -> str:
@@ -63,21 +65,27 @@ def write_suites() -> list[Path]:
 
 @lru_cache(maxsize=1)
 def _gx():
-    """One ephemeral GX context with a pandas data source (GX is slow to import)."""
+    """Great Expectations, imported once (it is slow to import) and told to keep DuckDB connections.
+
+    GX 1.x keeps one open connection only for the dialects it lists; DuckDB's query results
+    live on their connection, so DuckDB is added to that list (a result fetched after GX closed
+    its connection would be empty).
+    """
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine
 
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they swamp the run log
-    source = context.data_sources.add_pandas("flightdeck")
-    batch_definition = source.add_dataframe_asset("chunk").add_batch_definition_whole_dataframe("whole")
-    return gx, batch_definition
+    class DuckDBDialect(str):
+        value = "duckdb"
+
+    if "duckdb" not in engine._PERSISTED_CONNECTION_DIALECTS:
+        engine._PERSISTED_CONNECTION_DIALECTS = (*engine._PERSISTED_CONNECTION_DIALECTS, DuckDBDialect("duckdb"))
+    return gx
 
 
 def load_suite(table: Table):
     """The committed suite as a GX ExpectationSuite; fails if GX dropped any expectation."""
-    gx, _ = _gx()
+    gx = _gx()
     document = json.loads(suite_path(table).read_text(encoding="utf-8"))
     suite = gx.ExpectationSuite(**document)
     if len(suite.expectations) != len(document["expectations"]):
@@ -109,58 +117,79 @@ def gate_view_sql(table: Table, rows: str | None = None, valid_cases: str = "val
 
 @dataclass
 class GateResult:
-    """What the suite found on one table, summed over chunks."""
+    """What one suite found on the rows it checked."""
 
     table: str
     rows: int = 0
-    chunks: int = 0
     failures: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list] = field(default_factory=dict)
     expectations: int = 0
 
     @property
     def success(self) -> bool:
-        """True when no expectation failed in any chunk."""
+        """True when no expectation failed."""
         return not self.failures
 
 
-def run_gate(con, table: Table, chunk_rows: int = CHUNK_ROWS, log=None) -> GateResult:
-    """Validate `valid_<table>` against its suite, chunk by chunk."""
-    _, batch_definition = _gx()
-    suite = load_suite(table)
-    result = GateResult(table.name, expectations=len(suite.expectations))
-    result.rows = con.execute(f"select count(*) from valid_{table.name}").fetchone()[0]
-    result.chunks = max(1, math.ceil(result.rows / chunk_rows))
-    # One pass assigns every row its chunk. Hashing the key keeps every copy of a key in one
-    # chunk, so uniqueness is checked exactly; keyless tables are simply dealt out in turn.
-    chunk_of = f"hash({', '.join(('force_code', *table.key))})" if table.key else "row_number() over ()"
-    con.execute(
-        f"""
-        create or replace temp table gate_rows as
-        select *, {chunk_of} % $chunks as gate_chunk from ({gate_view_sql(table)})
-        order by gate_chunk
-        """,
-        {"chunks": result.chunks},
-    )
-    for chunk in range(result.chunks):
-        frame = con.execute(
-            "select * exclude (gate_chunk) from gate_rows where gate_chunk = $chunk", {"chunk": chunk}
-        ).df()
-        if log:
-            log(f"validate: valid_{table.name}: GX chunk {chunk + 1}/{result.chunks} ({len(frame):,} rows)")
-        if frame.empty:
-            continue
-        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        outcome = batch.validate(suite, result_format="SUMMARY")
-        for item in outcome.results:
-            if item.success:
-                continue
-            rule_id = item.expectation_config.meta.get("rule_id", item.expectation_config.type)
-            failed_rows = max(item.result.get("unexpected_count") or 0, 1)  # an error counts once
-            result.failures[rule_id] = result.failures.get(rule_id, 0) + failed_rows
-            examples = result.examples.setdefault(rule_id, [])
-            if (item.exception_info or {}).get("raised_exception"):
-                examples.append(item.exception_info.get("exception_message"))
-            examples.extend(item.result.get("partial_unexpected_list", [])[: 5 - len(examples)])
-    con.execute("drop table gate_rows")
-    return result
+def _parquet_list(paths: list[Path]) -> str:
+    return "[" + ", ".join(sql_literal(str(p)) for p in paths) + "]"
+
+
+def write_gate_database(database: Path, valid_files: dict[str, list[Path]]) -> None:
+    """A small DuckDB file whose views `gate_<table>` are the rows each suite checks (one per table),
+    read straight from the valid Parquet files of the extracts being gated."""
+    import duckdb
+
+    con = duckdb.connect(str(database))
+    try:
+        for table in TABLES:
+            con.execute(
+                f"create view valid_{table.name} as "
+                f"select * from read_parquet({_parquet_list(valid_files[table.name])})"
+            )
+        for table in TABLES:
+            con.execute(f"create view gate_{table.name} as {gate_view_sql(table)}")
+    finally:
+        con.close()
+
+
+def run_gate(valid_files: dict[str, list[Path]], work: Path | None = None, log=None) -> dict[str, GateResult]:
+    """Run every committed suite, in DuckDB, over the valid rows in `valid_files` (per table, the
+    Parquet files of the extracts being gated); returns each table's result."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        database = Path(folder) / "gate.duckdb"
+        write_gate_database(database, valid_files)
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)  # they swamp the run log
+        source = context.data_sources.add_sql("flightdeck", connection_string=f"duckdb:///{database}")
+        results = {}
+        try:
+            for table in TABLES:
+                suite = load_suite(table)
+                asset = source.add_table_asset(f"gate_{table.name}", table_name=f"gate_{table.name}")
+                batch = asset.add_batch_definition_whole_table("all").get_batch()
+                outcome = batch.validate(suite, result_format="SUMMARY")
+                result = GateResult(table.name, expectations=len(suite.expectations))
+                for item in outcome.results:
+                    result.rows = max(result.rows, item.result.get("element_count") or 0)
+                    if item.success:
+                        continue
+                    rule_id = item.expectation_config.meta.get("rule_id", item.expectation_config.type)
+                    result.failures[rule_id] = max(item.result.get("unexpected_count") or 0, 1)  # an error counts once
+                    examples = result.examples.setdefault(rule_id, [])
+                    if (item.exception_info or {}).get("raised_exception"):
+                        examples.append(item.exception_info.get("exception_message"))
+                    examples.extend(item.result.get("partial_unexpected_list", [])[: MAX_EXAMPLES - len(examples)])
+                if log:
+                    log(f"validate: {table.name}: {len(suite.expectations)} expectations on {result.rows:,} rows, "
+                        f"{'passed' if result.success else 'FAILED'}")  # fmt: skip
+                results[table.name] = result
+        finally:
+            engine = source.get_execution_engine()
+            if getattr(engine, "_connection", None) is not None:
+                engine._connection.close()
+            engine.engine.dispose()
+    return results

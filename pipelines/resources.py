@@ -1,8 +1,9 @@
 """Run settings as a Dagster resource, read from the environment with local defaults.
 
 With nothing set, the inbox is the committed sample, outputs go to `outputs/`, and the
-warehouse (an embedded DuckDB file) and the adapted extracts are under `warehouse/`, all
-inside the repository.
+warehouse (an embedded DuckDB file) is `warehouse/flightdeck.duckdb`, with its working state
+(locks, the content-addressed cache, adapted extracts, logs) in
+`warehouse/flightdeck.duckdb.state/`, all inside the repository.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
-from pydantic import Field
+from pydantic import Field, PrivateAttr
+
+from pipelines.duck import DEFAULT_MEMORY_LIMIT, DuckDBLimits
+from pipelines.paths import RunPaths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INBOX = REPO_ROOT / "data" / "sample" / "inbox"
 DEFAULT_OUT = REPO_ROOT / "outputs"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "flightdeck.duckdb"
-DEFAULT_ADAPTED = REPO_ROOT / "warehouse" / "adapted"
+FORCES_PARTITIONS = "forces"  # the dynamic partitions: one per force code found
 
 
 class FlightDeckSettings(ConfigurableResource):
@@ -26,11 +30,19 @@ class FlightDeckSettings(ConfigurableResource):
 
     inbox: str = Field(description="Folder tree holding extract folders (each with a manifest.json).")
     out_dir: str = Field(description="Folder that receives versions/<id>/ and latest.json.")
+    warehouse: str = Field(
+        default=str(DEFAULT_WAREHOUSE),
+        description="The DuckDB warehouse file; its working state lives beside it in <warehouse>.state/.",
+    )
+    adapted_dir: str | None = Field(
+        default=None,
+        description="Where extracts adapted from <inbox>/raw/ are kept (by content); default: the warehouse's "
+        "state folder.",
+    )
     quarantine_threshold: float = Field(
         default=0.05,
         description="Largest share of a table's rows that may be quarantined before the extract is rejected.",
     )
-    gate_chunk_rows: int = Field(default=200_000, description="Rows per Great Expectations batch.")
     spc_baselines: str | None = Field(
         default=None,
         description="CSV fixing each force's SPC baseline months (force_code,baseline_from,baseline_to); "
@@ -41,43 +53,111 @@ class FlightDeckSettings(ConfigurableResource):
         description="Disclosure rule for tables that leave the force: a proportion whose denominator is "
         "under this is suppressed (0 turns the rule off). kpi_monthly keeps full numbers.",
     )
-    adapted_dir: str = Field(
-        default=str(DEFAULT_ADAPTED),
-        description="Folder the adapt stage rebuilds each run with canonical extracts made from <inbox>/raw/.",
-    )
+    workers: int = Field(default=2, description="Extracts staged and screened side by side.")
+    duckdb_memory_limit: str = Field(default=DEFAULT_MEMORY_LIMIT, description="DuckDB memory limit per run.")
+    duckdb_threads: int = Field(default=os.cpu_count() or 1, description="DuckDB threads per run.")
+    duckdb_temp_directory: str | None = Field(default=None, description="Where DuckDB spills; default: state/tmp.")
+
+    @property
+    def paths(self) -> RunPaths:
+        """The places this run reads and writes."""
+        return RunPaths.of(self.inbox, self.out_dir, self.warehouse, self.adapted_dir)
 
     @property
     def inbox_path(self) -> Path:
         """The inbox as a path."""
-        return Path(self.inbox)
-
-    @property
-    def adapted_path(self) -> Path:
-        """The adapted-extracts folder as a path."""
-        return Path(self.adapted_dir)
+        return self.paths.inbox
 
     @property
     def out_path(self) -> Path:
         """The output folder as a path."""
-        return Path(self.out_dir)
+        return self.paths.out
+
+    @property
+    def limits(self) -> DuckDBLimits:
+        """DuckDB's memory, threads and spill folder for this run."""
+        return DuckDBLimits(
+            self.duckdb_memory_limit, self.duckdb_threads, self.duckdb_temp_directory or str(self.paths.state / "tmp")
+        )
 
 
 def settings_from_env(**overrides) -> FlightDeckSettings:
     """Settings from FLIGHTDECK_* environment variables, then explicit overrides."""
+    env = os.environ.get
     values = {
-        "inbox": os.environ.get("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
-        "out_dir": os.environ.get("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
-        "adapted_dir": os.environ.get("FLIGHTDECK_ADAPTED", str(DEFAULT_ADAPTED)),
-        "quarantine_threshold": float(os.environ.get("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
-        "spc_baselines": os.environ.get("FLIGHTDECK_SPC_BASELINES") or None,
-        "min_denominator": int(os.environ.get("FLIGHTDECK_MIN_DENOMINATOR", "10")),
+        "inbox": env("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
+        "out_dir": env("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+        "warehouse": env("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
+        "adapted_dir": env("FLIGHTDECK_ADAPTED") or None,
+        "quarantine_threshold": float(env("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
+        "spc_baselines": env("FLIGHTDECK_SPC_BASELINES") or None,
+        "min_denominator": int(env("FLIGHTDECK_MIN_DENOMINATOR", "10")),
+        "workers": int(env("FLIGHTDECK_WORKERS", "2")),
+        "duckdb_memory_limit": env("FLIGHTDECK_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+        "duckdb_threads": int(env("FLIGHTDECK_DUCKDB_THREADS") or os.cpu_count() or 1),
+        "duckdb_temp_directory": env("FLIGHTDECK_DUCKDB_TEMP_DIRECTORY") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return FlightDeckSettings(**values)
 
 
-def warehouse_from_env(path: str | None = None) -> DuckDBResource:
-    """The embedded DuckDB warehouse (one writer: the job runs in-process)."""
-    database = Path(path or os.environ.get("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)))
-    database.parent.mkdir(parents=True, exist_ok=True)
-    return DuckDBResource(database=str(database))
+def warehouse_of(settings: FlightDeckSettings) -> DuckDBResource:
+    """The embedded DuckDB warehouse the national steps write, with the run's limits."""
+    limits = settings.limits
+    Path(settings.warehouse).parent.mkdir(parents=True, exist_ok=True)
+    config = {"memory_limit": limits.memory_limit, "threads": limits.threads}
+    if limits.temp_directory:
+        config["temp_directory"] = limits.temp_directory
+    return DuckDBResource(database=str(Path(settings.warehouse).absolute()), connection_config=config)
+
+
+class RunLock(ConfigurableResource):
+    """Holds a run's locks from its start to its end (a Dagster resource is set up once per run).
+
+    A whole run (discovery, the nightly, the national roll-up) holds the warehouse, the output
+    folder and the adapted area exclusively; a run of force partitions only shares the warehouse
+    and holds its own forces, so partitions run side by side but never beside a whole run.
+    """
+
+    settings: FlightDeckSettings
+    wait: bool = False
+    _held: list = PrivateAttr(default_factory=list)
+
+    def setup_for_execution(self, context) -> None:
+        """Take the locks, or fail the run naming the process that holds them."""
+        from pipelines import locks
+        from pipelines.jobs import FORCES_JOB
+        from pipelines.paths import check_paths
+
+        paths = self.settings.paths
+        check_paths(paths)
+        run = context.run
+        if run is not None and run.job_name == FORCES_JOB:
+            forces = partition_keys_of(run.tags, context.instance)
+            shared, exclusive = [paths.state / "run.lock"], [paths.state / "locks" / f"force-{f}.lock" for f in forces]
+        else:
+            shared, exclusive = [], paths.lock_files()
+        for path in shared:
+            locks.acquire(path, shared=True, wait=self.wait)
+            self._held.append(path)
+        for path in sorted(exclusive):
+            locks.acquire(path, wait=self.wait)
+            self._held.append(path)
+
+    def teardown_after_execution(self, context) -> None:
+        """Release what setup took."""
+        from pipelines import locks
+
+        while self._held:
+            locks.release(self._held.pop())
+
+
+def partition_keys_of(tags, instance) -> list[str]:
+    """The force partitions a run covers: its one key, or every key of its range."""
+    if "dagster/partition" in tags:
+        return [tags["dagster/partition"]]
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    if not start:
+        return []
+    keys = instance.get_dynamic_partitions(FORCES_PARTITIONS) if instance else []
+    return keys[keys.index(start) : keys.index(end) + 1] if start in keys and end in keys else sorted({start, end})

@@ -87,6 +87,11 @@ class Rule:
     uses: tuple[str, ...] = field(default=())
 
 
+def not_null_condition(column: str) -> dict:
+    """GX's engine-neutral row condition `column IS NOT NULL` (runs on pandas and on SQL alike)."""
+    return {"type": "nullity", "column": {"name": column}, "is_null": False}
+
+
 def _expect(kind: str, rule_id: str, **kwargs) -> dict:
     return {"type": kind, "kwargs": kwargs, "meta": {"rule_id": rule_id}}
 
@@ -226,8 +231,7 @@ def row_rules(table: Table) -> list[Rule]:
                         "expect_column_values_to_not_be_null",
                         rule_id,
                         column=absent,
-                        row_condition=f"{present}.notnull()",
-                        condition_parser="pandas",
+                        row_condition=not_null_condition(present),
                     ),
                 )
             )

@@ -1,25 +1,30 @@
-"""Loading contract CSVs into DuckDB as text, with the line each row came from.
+"""Loading one contract CSV into DuckDB as text, with the physical line each row starts on.
 
-Rows are streamed in Arrow record batches (never a whole file in memory) and kept as
-text: parsing belongs to the screening rules, so an unparseable value is quarantined
-with its reason instead of failing the load.
+DuckDB's own CSV reader parses the file (in parallel, in one pass); every value is kept as
+text, because parsing belongs to the screening rules: an unparseable value is quarantined
+with its reason instead of failing the load. A record the reader cannot take (wrong number of
+fields, invalid UTF-8, an over-long line) rejects the extract, naming the file, line and
+column; the byte-level scan in `pipelines.csvscan` supplies the physical line numbers and the
+RFC 4180 quoting check that the reader does not.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from pipelines.contract import Table
+from pipelines.csvscan import CsvStructureError, layout_of, locate
+from pipelines.rules import sql_literal
 
-BLOCK_SIZE = 16 << 20
+MAX_PROBLEMS_PER_FILE = 3
 
 
 class MalformedCsv(Exception):
-    """A record whose field count does not match the header."""
+    """A file the contract's CSV rules reject; the message names the file, line and column."""
 
 
 def stage_table_ddl(table: Table) -> str:
@@ -28,61 +33,99 @@ def stage_table_ddl(table: Table) -> str:
     return f"create or replace table stage_{table.name} (extract_id varchar, line_number bigint, {columns})"
 
 
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _reader(path: Path, columns: list[str]) -> str:
+    spec = ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in columns)
+    return (
+        f"read_csv({sql_literal(str(path))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
+        f"escape = '\"', columns = {{{spec}}}, strict_mode = true, null_padding = false, "
+        "store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')"
+    )
+
+
+FIELD_COUNTS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _rejects(con, path: Path, where: str) -> list[str]:
+    """What the reader refused, as the contract's file/line/column messages."""
+    rows = con.execute(
+        """
+        select byte_position, column_idx, error_type, error_message
+        from csv_rejects order by byte_position limit $limit
+        """,
+        {"limit": MAX_PROBLEMS_PER_FILE},
+    ).fetchall()
+    problems = []
+    for byte_position, _column, error_type, message in rows:
+        # The reader's byte position is 1-based; its own line numbers leave out quoted line breaks.
+        line, column = locate(path, max((byte_position or 1) - 1, 0))
+        counts = FIELD_COUNTS.search(message or "")
+        if counts:
+            detail = f"record has {counts.group(2)} fields, the header has {counts.group(1)}"
+        else:
+            detail = {
+                "INVALID ENCODING": "not valid UTF-8",
+                "LINE SIZE OVER MAXIMUM": "the line is longer than the reader's maximum (2 MB)",
+            }.get(error_type, (message or error_type).strip().splitlines()[0])
+            detail = f"column {column}: {detail}"
+        problems.append(f"{where}: line {line}: {detail}")
+    return problems
+
+
+def load_csv(con, extract_id: str, table: Table, path: Path, columns: list[str], where: str | None = None) -> int:
+    """Append one file (header `columns`) to `stage_<table>`; return rows read or raise MalformedCsv."""
+    where = where or f"{extract_id}/{table.file_name}"
+    try:
+        layout = layout_of(path)
+    except CsvStructureError as problem:
+        raise MalformedCsv(f"{where}: {problem}") from None
+    present = set(columns)
+    select = ", ".join(
+        f"{_identifier(n)} as {n}" if n in present else f"null::varchar as {n}" for n in table.column_names
+    )
+    if layout.record_lines is None:
+        line, join = "rows.ordinality + 1", ""
+    else:
+        lines = pa.table({"record": np.arange(1, len(layout.record_lines) + 1), "line": layout.record_lines})
+        con.register("record_lines", lines)
+        line, join = "record_lines.line", "inner join record_lines on record_lines.record = rows.ordinality"
+    con.execute("drop table if exists csv_rejects; drop table if exists csv_reject_scans")
+    before = con.execute(f"select count(*) from stage_{table.name}").fetchone()[0]
+    con.execute(
+        f"""
+        insert into stage_{table.name}
+        select $extract_id, {line}, {select}
+        from {_reader(path, columns)} with ordinality as rows
+        {join}
+        """,
+        {"extract_id": extract_id},
+    )
+    rows = con.execute(f"select count(*) from stage_{table.name}").fetchone()[0] - before
+    problems = _rejects(con, path, where)
+    if layout.record_lines is not None:
+        con.unregister("record_lines")
+    if not problems and layout.records is not None and rows != layout.records:
+        problems = [f"{where}: the reader found {rows:,} records where the file has {layout.records:,}"]
+    if problems:
+        raise MalformedCsv("; ".join(problems))
+    return rows
+
+
 def _line_numbers(batch: pa.RecordBatch, first_line: int) -> tuple[pa.Array, int]:
-    """The physical line each record starts on, counting line breaks inside quoted values."""
-    breaks = None  # every staged file has at least its required columns
+    """The physical line each record of an Arrow batch starts on, counting line breaks inside quoted
+    values (used by the force adapters' own reader of raw exports)."""
+    import pyarrow.compute as pc
+
+    breaks = None
     for column in batch.columns:
         counted = pc.fill_null(pc.count_substring(column, "\n"), 0)
         breaks = counted if breaks is None else pc.add(breaks, counted)
     breaks = pc.cast(breaks, pa.int64())
-    # A record starts one line after the previous record's last line.
     spans = pc.add(breaks, 1)
     ends = pc.cumulative_sum(spans)
     starts = pc.add(pc.subtract(ends, spans), first_line)
     last = first_line + (pc.sum(spans).as_py() or 0)
     return starts, last
-
-
-def load_csv(con, extract_id: str, table: Table, path: Path, columns: list[str]) -> int:
-    """Append one extract's file (header `columns`) to `stage_<table>`; return rows read."""
-    malformed: list[str] = []
-
-    def on_invalid_row(row) -> str:
-        malformed.append(
-            f"{extract_id}/{table.file_name}: line {row.number}: record has "
-            f"{row.actual_columns} fields, the header has {row.expected_columns}"
-        )
-        return "skip"
-
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid_row),
-        convert_options=pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in columns},
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-            null_values=[""],
-        ),
-    )
-    present = [n for n in table.column_names if n in columns]
-    select = ", ".join(n if n in present else f"null::varchar as {n}" for n in table.column_names)
-    next_line, rows = 2, 0  # line 1 is the header
-    for batch in reader:
-        if malformed:
-            break
-        lines, next_line = _line_numbers(batch, next_line)
-        frame = pa.RecordBatch.from_arrays(
-            [lines, *(batch.column(n) for n in present)], names=["line_number", *present]
-        )
-        con.register("incoming_batch", frame)
-        con.execute(
-            f"insert into stage_{table.name} select ?, line_number, {select} from incoming_batch",
-            [extract_id],
-        )
-        con.unregister("incoming_batch")
-        rows += batch.num_rows
-    if malformed:
-        con.execute(f"delete from stage_{table.name} where extract_id = ?", [extract_id])
-        raise MalformedCsv(malformed[0])
-    return rows

@@ -1,50 +1,26 @@
 -- attrition_curve: when do victims withdraw? Per force (and ALL) and quarter of report, the
 -- Kaplan-Meier cumulative share of victims who have withdrawn by day 0, 1, ..., 365 after the
--- report. Time to withdrawal is victim_withdrawal_date - reported_date (an event); a case that
--- closed without a withdrawal is censored at outcome_date - reported_date, an open one at
--- D_T - reported_date. S(t) = product over withdrawal days t_i <= t of (1 - d_i / n_i), n_i the
--- cases whose time is >= t_i; withdrawn_share = 1 - S(day). at_risk = cases whose time is >=
--- day. Beyond the longest time in a quarter nobody is observed: at_risk is 0 and
--- withdrawn_share null. Cases in their force's published months only; ALL pools every force.
--- Grain: one row per force per report quarter per day 0-365.
-with cases as (
-    select * from valid_cases
-),
-
-ranges as (
-    select * from force_ranges
-),
-
-times as (
-    select
-        cases.force_code,
-        cast(date_trunc('quarter', cases.reported_date) as date) as report_quarter,
-        cases.victim_withdrawal_date is not null as is_withdrawal,
-        coalesce(cases.victim_withdrawal_date, cases.outcome_date, cases.extract_date) - cases.reported_date
-            as days_observed
-    from cases
-    inner join ranges on cases.force_code = ranges.force_code
-    where month_of(cases.reported_date) between ranges.first_period and ranges.last_period
-),
-
-pooled as (
-    select * from times
-    union all
-    select
-        'ALL' as force_code,
-        * exclude (force_code)
-    from times
+-- report, from the forces' counts of cases by days observed (attrition_partials; ALL adds them
+-- up). A withdrawal is the event; a case closed without one is censored at its outcome, an open
+-- one at D_T. S(t) = product over withdrawal days t_i <= t of (1 - d_i / n_i), n_i the cases
+-- whose time is >= t_i; withdrawn_share = 1 - S(day). at_risk = cases whose time is >= day.
+-- Beyond the longest time in a quarter nobody is observed: at_risk is 0 and withdrawn_share
+-- null. Grain: one row per force per report quarter per day 0-365.
+with partials as (
+    select * from attrition_partials
 ),
 
 by_day as (
+    select * from partials
+    union all
     select
-        force_code,
+        'ALL' as force_code,
         report_quarter,
         days_observed,
-        count(*) filter (where is_withdrawal) as withdrawals,
-        count(*) as cases_ending
-    from pooled
-    group by force_code, report_quarter, days_observed
+        sum(withdrawals) as withdrawals,
+        sum(cases_ending) as cases_ending
+    from partials
+    group by report_quarter, days_observed
 ),
 
 at_risk as (
