@@ -8,9 +8,8 @@ from pipelines.adapted import adapt_raw_exports
 from pipelines.cache import FileHashes
 from pipelines.extracts import inspect_adapted, inspect_inbox
 from pipelines.forces import inventory_forces, write_inventory
+from pipelines.nightly import RUN_STARTED_TAG
 from pipelines.resources import FORCES_PARTITIONS, FlightDeckSettings, RunLock
-
-RUN_STARTED_TAG = "flightdeck/run_started"
 
 
 @asset(group_name="discover")

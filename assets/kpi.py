@@ -7,12 +7,12 @@ from pathlib import Path
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from assets.stage import FORCE_BACKFILL, FORCES, run_extracts
+from assets.stage import FORCE_BACKFILL, FORCES, run_extracts, run_inventory
 from assets.validate import valid_rows
 from pipelines.cache import write_json
 from pipelines.contract import TABLES
 from pipelines.extract_store import extract_key
-from pipelines.forces import read_force_state, read_inventory, state_path
+from pipelines.forces import read_force_state, state_path
 from pipelines.kpi_partials import compute_partials, partials_key
 from pipelines.kpis import KPIS
 from pipelines.resources import FlightDeckSettings, RunLock
@@ -68,7 +68,7 @@ def kpi_monthly(
     numerator, denominator, value, ci_low, ci_high) with Wilson 95% intervals on proportions,
     sorted by force_code, kpi_id, breakdown, period: the table chief officers read. ALL pools the
     forces' records (sums of numerators and denominators; medians of the pooled items)."""
-    _discovery, extracts = read_inventory(settings.paths.state, context.run.tags.get("flightdeck/inventory"))
+    extracts = run_inventory(context, settings)
     inputs = gather(settings.paths.state, extracts)
     with national(warehouse) as con:
         rows = write_kpi_monthly(con, inputs)

@@ -8,17 +8,22 @@ from dagster import AssetExecutionContext, BackfillPolicy, DynamicPartitionsDefi
 
 from pipelines.extracts import Extract
 from pipelines.forces import read_inventory, stage_new_extracts
+from pipelines.nightly import INVENTORY_TAG
 from pipelines.resources import FORCES_PARTITIONS, FlightDeckSettings, RunLock
 
 FORCES = DynamicPartitionsDefinition(name=FORCES_PARTITIONS)
 # A backfill of many forces runs in runs of up to eight forces each, side by side.
 FORCE_BACKFILL = BackfillPolicy.multi_run(max_partitions_per_run=8)
-INVENTORY_TAG = "flightdeck/inventory"  # the discovery run whose inventory a nightly run works on
 
 
-def run_extracts(context: AssetExecutionContext, settings: FlightDeckSettings) -> tuple[list[str], list[Extract]]:
+def run_inventory(context, settings: FlightDeckSettings) -> list[Extract]:
+    """Every extract of the discovery this run works on (tagged by the nightly run), else the latest."""
+    return read_inventory(settings.paths.state, context.run.tags.get(INVENTORY_TAG))[1]
+
+
+def run_extracts(context, settings: FlightDeckSettings) -> tuple[list[str], list[Extract]]:
     """(forces this run works on, their extracts) from the run's discovery (or the latest one)."""
-    _discovery, extracts = read_inventory(settings.paths.state, context.run.tags.get(INVENTORY_TAG))
+    extracts = run_inventory(context, settings)
     forces = sorted(set(context.partition_keys) & {e.force_code for e in extracts})
     for force in sorted(set(context.partition_keys) - set(forces)):
         context.log.info(f"stage: {force}: no extract in the inbox of this run")

@@ -12,11 +12,12 @@ from dagster import (
 )
 from dagster_duckdb import DuckDBResource
 
-from assets.stage import FORCE_BACKFILL, FORCES, extract_rows, run_extracts
+from assets.stage import FORCE_BACKFILL, FORCES, extract_rows, run_extracts, run_inventory
 from pipelines.cache import code_fingerprint, key_of, read_json, write_json
 from pipelines.contract import TABLES
 from pipelines.extract_store import extract_key, load_result
-from pipelines.forces import judge, loadable, read_force_state, read_inventory, write_force_state
+from pipelines.faults import checkpoint
+from pipelines.forces import judge, loadable, read_force_state, write_force_state
 from pipelines.publish import previous_case_counts
 from pipelines.quality import run_gate
 from pipelines.resources import FlightDeckSettings, RunLock
@@ -95,6 +96,7 @@ def contract_suites(context, settings: FlightDeckSettings) -> AssetCheckResult:
                     f"quality gate: valid {table} rows break {rule_id} on {count:,} row(s) "
                     f"(e.g. {', '.join(examples[rule_id][:5])}); nothing downstream will be computed or published"
                 )
+        checkpoint("validate")
         if not failures:
             for gate_file in pending:
                 write_json(gate_file, {"passed": True})
@@ -119,7 +121,7 @@ def extract_verdicts(
     quarantined row as read, with its file, line and every rule it breaks (`quarantine_<table>`;
     published as quarantine/<table>.parquet: fix the extract from there)."""
     paths = settings.paths
-    _discovery, extracts = read_inventory(paths.state, context.run.tags.get("flightdeck/inventory"))
+    extracts = run_inventory(context, settings)
     inputs = gather(paths.state, extracts)
     with national(warehouse) as con:
         write_extract_tables(con, inputs)

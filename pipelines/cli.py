@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.extracts import printable
-from pipelines.failures import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, RunFailure, describe, raise_on_signals
+from pipelines.failures import EXIT_FAILED, EXIT_OK, EXIT_REJECTED, describe, raise_on_signals
 
 # The assets' own progress lines start with their stage; see assets/.
 PROGRESS_PREFIXES = (
@@ -77,14 +77,14 @@ def open_instance():
     return DagsterInstance.get()
 
 
-def _summary(warehouse: Path, published: dict | None) -> tuple[bool, list]:
-    """Print what the run used and published; returns (any extract rejected, failed checks)."""
+def _summary(warehouse: Path) -> bool:
+    """Print what the run used and found; returns whether any extract was rejected."""
     import duckdb
 
     try:
         con = duckdb.connect(str(warehouse), read_only=True)
     except duckdb.Error:
-        return False, []
+        return False
     try:
         verdicts = con.execute(
             "select extract_id, force_code, status, reasons from extract_verdicts order by all"
@@ -114,75 +114,7 @@ def _summary(warehouse: Path, published: dict | None) -> tuple[bool, list]:
     for file, columns in ignored:
         print(f"Ignored columns (not in the contract): {printable(file)}: {printable(', '.join(columns))}")
     print(f"Rows in used extracts: {counts[0]:,} read, {counts[1]:,} accepted, {counts[2]:,} quarantined")
-    return any(status == "rejected" for _, _, status, _ in verdicts), []
-
-
-def _published(result) -> dict | None:
-    """The version a run published, from its publish step's metadata, if it got that far."""
-    for event in result.get_asset_materialization_events():
-        if event.asset_key.to_user_string() == "published_version":
-            metadata = event.materialization.metadata
-            return {"path": metadata["path"].value, "kpi_rows": metadata["kpi_rows"].value}
-    return None
-
-
-def _blocked_by(result) -> str | None:
-    """Why a run stopped before publishing: a failed blocking check."""
-    for evaluation in result.get_asset_check_evaluations():
-        if not evaluation.passed and evaluation.severity.value == "ERROR":
-            if evaluation.check_name == "some_extract_accepted":
-                return "no extract was accepted"
-            failed = evaluation.metadata.get("failed_rules")
-            rules = ", ".join(f"{k} ({v:,} rows)" for k, v in (failed.value if failed else {}).items())
-            return f"quality gate {evaluation.check_name} failed: {rules}"
-    return None
-
-
-def _execute(defs, job: str, instance, tags: dict, log_file: Path):
-    """Run one job in this process and return its result; an error in a step is raised as it was."""
-    return defs.resolve_job_def(job).execute_in_process(
-        instance=instance, tags=tags, raise_on_error=True, run_config={"loggers": {"progress": {}}}
-    )
-
-
-def _run_forces_in_workers(settings, forces: list[str], workers: int, tags: dict) -> None:
-    """Run the per-force job for chunks of forces in separate processes, side by side, under this
-    process's locks."""
-    import subprocess
-
-    from pipelines.locks import worker_environment
-
-    size = max(1, -(-len(forces) // workers))
-    chunks = [forces[i : i + size] for i in range(0, len(forces), size)]
-    environment = {**worker_environment(), **settings_environment(settings)}
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "force-worker", chunk[0], chunk[-1], tags["flightdeck/inventory"]],
-            env=environment,
-        )
-        for chunk in chunks
-    ]
-    failed = [p.args[3] for p in processes if p.wait() != 0]
-    if failed:
-        raise RunFailure(f"the force worker(s) starting at {', '.join(failed)} failed; see the log above")
-
-
-def settings_environment(settings) -> dict[str, str]:
-    """FLIGHTDECK_* variables that give a worker process the same settings."""
-    values = {
-        "FLIGHTDECK_INBOX": settings.inbox,
-        "FLIGHTDECK_OUT": settings.out_dir,
-        "FLIGHTDECK_WAREHOUSE": settings.warehouse,
-        "FLIGHTDECK_ADAPTED": settings.adapted_dir,
-        "FLIGHTDECK_QUARANTINE_THRESHOLD": settings.quarantine_threshold,
-        "FLIGHTDECK_SPC_BASELINES": settings.spc_baselines,
-        "FLIGHTDECK_MIN_DENOMINATOR": settings.min_denominator,
-        "FLIGHTDECK_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
-        "FLIGHTDECK_DUCKDB_THREADS": settings.duckdb_threads,
-        "FLIGHTDECK_DUCKDB_TEMP_DIRECTORY": settings.duckdb_temp_directory,
-        "FLIGHTDECK_WORKERS": settings.workers,
-    }
-    return {name: "" if value is None else str(value) for name, value in values.items()}
+    return any(status == "rejected" for _, _, status, _ in verdicts)
 
 
 def _clean_leftovers(paths) -> None:
@@ -208,29 +140,17 @@ def _clean_leftovers(paths) -> None:
 
 def _run_under_locks(args, settings, started: datetime, log_file: Path) -> int:
     from pipelines.definitions import build_defs
-    from pipelines.sensors import INVENTORY_TAG
+    from pipelines.nightly import run_nightly
 
-    paths = settings.paths
-    _clean_leftovers(paths)
-    instance = open_instance()
+    _clean_leftovers(settings.paths)
     defs = build_defs(settings, loggers={"progress": _progress_logger(log_file)}, wait=args.wait)
-    discovery = _execute(defs, "discover", instance, {"flightdeck/run_started": started.isoformat()}, log_file)
-    forces = instance.get_dynamic_partitions("forces")
-    tags = {INVENTORY_TAG: discovery.run_id}
-    if forces:
-        tags |= {"dagster/asset_partition_range_start": forces[0], "dagster/asset_partition_range_end": forces[-1]}
-    if args.workers > 1 and len(forces) > 1:
-        _run_forces_in_workers(settings, list(forces), args.workers, tags)
-        result = _execute(defs, "national", instance, {INVENTORY_TAG: discovery.run_id}, log_file)
-    else:
-        result = _execute(defs, "nightly", instance, tags, log_file)
-    published = _published(result)
-    rejected, _ = _summary(paths.warehouse, published)
-    if published:
-        print(f"KPI rows: {published['kpi_rows']:,}")
-        print(f"Published: {published['path']}")
+    outcome = run_nightly(defs, open_instance(), settings, started, args.workers)
+    rejected = _summary(settings.paths.warehouse)
+    if outcome.published:
+        print(f"KPI rows: {outcome.published['kpi_rows']:,}")
+        print(f"Published: {outcome.published['path']}")
         return EXIT_REJECTED if rejected else EXIT_OK
-    reason = _blocked_by(result) or "the run stopped before publishing"
+    reason = outcome.blocked_by or "the run stopped before publishing"
     print(f"flightdeck: {reason}; nothing was published (latest.json and earlier versions are unchanged)",
           file=sys.stderr)  # fmt: skip
     return EXIT_FAILED
@@ -288,17 +208,13 @@ def command_run(args: argparse.Namespace) -> int:
 def command_force_worker(args: argparse.Namespace) -> int:
     """Internal: run the per-force job on one range of forces (started by `flightdeck run --workers`)."""
     from pipelines.definitions import build_defs
-    from pipelines.sensors import INVENTORY_TAG
+    from pipelines.nightly import INVENTORY_TAG, execute, partition_range_tags
 
     raise_on_signals()
     defs = build_defs(loggers={"progress": _progress_logger(None)})
-    tags = {
-        INVENTORY_TAG: args.inventory,
-        "dagster/asset_partition_range_start": args.first,
-        "dagster/asset_partition_range_end": args.last,
-    }
+    tags = {INVENTORY_TAG: args.inventory, **partition_range_tags([args.first, args.last])}
     try:
-        _execute(defs, "force_partitions", open_instance(), tags, None)
+        execute(defs, "force_partitions", open_instance(), tags)
     except BaseException as error:
         print(f"flightdeck force worker {args.first}..{args.last}: {printable(describe(error))}", file=sys.stderr)
         return EXIT_FAILED

@@ -22,6 +22,7 @@ from pipelines.cache import code_fingerprint, key_of, read_json, write_json
 from pipelines.contract import TABLES, TABLES_BY_NAME
 from pipelines.duck import DuckDBLimits, connect
 from pipelines.extracts import Extract
+from pipelines.faults import checkpoint
 from pipelines.kpis import CONTRACT_VERSION
 from pipelines.rules import sql_literal
 from pipelines.screening import screen_sql
@@ -121,6 +122,7 @@ def stage_and_screen(extract: Extract, cache: Path, limits: DuckDBLimits | None 
     try:
         result = _process(extract, key, work, limits)
         write_json(work / RESULT_FILE, {"problems": result.problems, "tables": result.tables})
+        checkpoint("stage")
         try:
             work.rename(final)
         except OSError:

@@ -62,35 +62,64 @@ def raise_on_signals() -> None:
         signal.signal(signum, handler)
 
 
-def root_causes(error: BaseException):
-    """The error and every error it was raised from or during, outermost first."""
-    seen = set()
+ERRNO_TEXT = re.compile(r"\[Errno (\d+)\][^\n]*?(?:: '([^']+)')?\s*$", re.M)
+STOPPED_BY_CHECK = "DagsterAssetCheckFailedError"
+
+
+def _facts_of_exception(error: BaseException) -> list[tuple[str, str, int | None, str | None]]:
+    """(type name, message, errno, file name) of an error and every error it was raised from."""
+    facts, seen = [], set()
     while error is not None and id(error) not in seen:
         seen.add(id(error))
-        yield error
+        errno_value = error.errno if isinstance(error, OSError) else None
+        filename = error.filename if isinstance(error, OSError) else None
+        facts.append((type(error).__name__, str(error), errno_value, filename))
         error = error.__cause__ or error.__context__
+    return facts
+
+
+def _facts_of_serialized(info) -> list[tuple[str, str, int | None, str | None]]:
+    """The same facts from a Dagster SerializableErrorInfo (what a failed step records)."""
+    facts, seen = [], set()
+    while info is not None and id(info) not in seen:
+        seen.add(id(info))
+        found = ERRNO_TEXT.search(info.message or "")
+        errno_value, filename = (int(found.group(1)), found.group(2)) if found else (None, None)
+        message = (info.message or "").split(": ", 1)[1] if ": " in (info.message or "") else info.message or ""
+        facts.append((info.cls_name or "", message.strip(), errno_value, filename))
+        info = info.cause or info.context
+    return facts
+
+
+def _describe(facts: list[tuple[str, str, int | None, str | None]]) -> str:
+    for name, message, _errno, _file in facts:
+        if name in ("Interrupted", "KeyboardInterrupt"):
+            return message if name == "Interrupted" and message else "interrupted by SIGINT"
+    for name, message, _errno, _file in facts:
+        if name in ("RunFailure", "LockHeld", "PathProblem"):
+            return message
+    for _name, _message, errno_value, filename in facts:
+        if errno_value in _ERRNO_CAUSES:
+            return f"{_ERRNO_CAUSES[errno_value]}: {filename or ''}".rstrip(": ")
+    for _name, message, _errno, _file in facts:
+        for pattern, cause in _DUCKDB_CAUSES:
+            if pattern.search(message):
+                path = _QUOTED_PATH.search(message)
+                where = (path.group(1) or path.group(2)) if path else ""
+                return f"{cause}: {where}".rstrip(": ")
+    name, message, _errno, _file = facts[-1]
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return f"{name}: {first}"[:500]
 
 
 def describe(error: BaseException) -> str:
     """One line saying what went wrong and where."""
-    chain = list(root_causes(error))
-    for item in chain:
-        if isinstance(item, Interrupted | KeyboardInterrupt):
-            return str(item) if isinstance(item, Interrupted) else "interrupted by SIGINT"
-    for item in chain:
-        if isinstance(item, RunFailure):
-            return str(item)
-    for item in chain:
-        if isinstance(item, OSError) and item.errno in _ERRNO_CAUSES:
-            where = item.filename or ""
-            return f"{_ERRNO_CAUSES[item.errno]}: {where}".rstrip(": ")
-    for item in chain:
-        text = str(item)
-        for pattern, cause in _DUCKDB_CAUSES:
-            if pattern.search(text):
-                path = _QUOTED_PATH.search(text)
-                where = (path.group(1) or path.group(2)) if path else ""
-                return f"{cause}: {where}".rstrip(": ")
-    innermost = chain[-1]
-    message = str(innermost).strip().splitlines()[0] if str(innermost).strip() else ""
-    return f"{type(innermost).__name__}: {message}"[:500]
+    return _describe(_facts_of_exception(error))
+
+
+def describe_step_failure(error_info) -> str | None:
+    """One line for a step that failed in a Dagster run; None when a blocking check stopped it."""
+    facts = _facts_of_serialized(error_info)
+    if any(name == STOPPED_BY_CHECK for name, *_ in facts):
+        return None
+    return _describe(facts)

@@ -20,6 +20,7 @@ from pathlib import Path
 from pipelines.cache import code_fingerprint, key_of
 from pipelines.contract import TABLES
 from pipelines.duck import DuckDBLimits, connect
+from pipelines.faults import checkpoint
 from pipelines.kpis import KPIS
 from pipelines.rules import sql_literal
 from pipelines.warehouse import run_sql_file
@@ -96,6 +97,7 @@ def compute_partials(valid_paths: dict[str, Path], folder: Path, limits: DuckDBL
                 con.execute(f"copy {table} to {sql_literal(str(work / file))} (format parquet)")
         finally:
             con.close()
+        checkpoint("kpi")
         try:
             work.rename(folder)
         except OSError:

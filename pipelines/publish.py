@@ -19,6 +19,7 @@ from pathlib import Path
 
 from pipelines.contract import TABLES
 from pipelines.extracts import sha256_of
+from pipelines.faults import checkpoint
 from pipelines.flight_deck import write_flight_deck
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
@@ -170,6 +171,7 @@ def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now
         if final.exists():
             raise FileExistsError(f"version {final} already exists; it is never overwritten")
         make_read_only(work)
+        checkpoint("publish")
         work.rename(final)
     except BaseException:
         remove_tree(work)

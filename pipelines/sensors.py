@@ -7,9 +7,8 @@ from dagster import DagsterRunStatus, RunRequest, SensorEvaluationContext, SkipR
 
 from pipelines.extracts import find_raw_exports
 from pipelines.jobs import discover_job, nightly_job
+from pipelines.nightly import INVENTORY_TAG
 from pipelines.resources import FORCES_PARTITIONS, FlightDeckSettings
-
-INVENTORY_TAG = "flightdeck/inventory"
 
 
 def manifest_fingerprints(inbox: Path) -> list[str]:

@@ -70,7 +70,8 @@ def _rejects(con, path: Path, where: str) -> list[str]:
                 "INVALID ENCODING": "not valid UTF-8",
                 "LINE SIZE OVER MAXIMUM": "the line is longer than the reader's maximum (2 MB)",
             }.get(error_type, (message or error_type).strip().splitlines()[0])
-            detail = f"column {column}: {detail}"
+            problems.append(f"{where}: line {line}, column {column}: {detail}")
+            continue
         problems.append(f"{where}: line {line}: {detail}")
     return problems
 

@@ -30,7 +30,9 @@ def outputs_in_tmp(tmp_path, monkeypatch):
     monkeypatch.setenv("FLIGHTDECK_OUT", str(tmp_path / "env-outputs"))
     monkeypatch.setenv("FLIGHTDECK_WAREHOUSE", str(tmp_path / "env-warehouse.duckdb"))
     monkeypatch.setenv("FLIGHTDECK_INBOX", str(tmp_path / "env-inbox"))
-    monkeypatch.setenv("FLIGHTDECK_ADAPTED", str(tmp_path / "env-adapted"))
+    monkeypatch.delenv("FLIGHTDECK_ADAPTED", raising=False)
+    (tmp_path / "env-dagster-home").mkdir()
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "env-dagster-home"))
 
 
 def write_csv(path: Path, header: list[str], rows: list[dict]) -> None:
@@ -64,27 +66,26 @@ def write_extract(
     return path
 
 
-def run_pipeline(inbox: Path, tmp_path: Path, threshold: float = 0.05, out: Path | None = None):
-    """Run the nightly job in-process on `inbox`; return (result, out, warehouse).
+def run_pipeline(inbox: Path, tmp_path: Path, threshold: float = 0.05, out: Path | None = None, **overrides):
+    """Run discovery and the nightly job in-process on `inbox`; return (result, out, warehouse).
 
-    Extracts adapted from `inbox/raw/` are written to `tmp_path / "adapted"`.
+    The warehouse (and its state folder, with the adapted extracts) is under `tmp_path`; an
+    error in a step is raised as it was.
     """
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_defs
-    from pipelines.resources import settings_from_env, warehouse_from_env
+    from pipelines.nightly import run_nightly
+    from pipelines.resources import settings_from_env
 
     out = out or tmp_path / "out"
     warehouse = tmp_path / "warehouse.duckdb"
-    defs = build_defs(
-        settings_from_env(
-            inbox=str(inbox), out_dir=str(out), quarantine_threshold=threshold, adapted_dir=str(tmp_path / "adapted")
-        ),
-        warehouse_from_env(str(warehouse)),
+    settings = settings_from_env(
+        inbox=str(inbox), out_dir=str(out), quarantine_threshold=threshold, warehouse=str(warehouse), **overrides
     )
     with DagsterInstance.ephemeral() as instance:
-        result = defs.resolve_job_def("nightly").execute_in_process(instance=instance, raise_on_error=False)
-    return result, out, warehouse
+        outcome = run_nightly(build_defs(settings), instance, settings, logged=False)
+    return outcome.result, out, warehouse
 
 
 def query(warehouse: Path, sql: str, params=None) -> list[tuple]:

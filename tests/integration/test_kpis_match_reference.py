@@ -7,13 +7,10 @@ import os
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dagster import materialize
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.definitions import ALL_ASSETS
-from pipelines.resources import settings_from_env, warehouse_from_env
-from tests.conftest import write_extract
+from tests.conftest import run_pipeline, write_extract
 from tests.integration.test_nightly_job import assert_matches_reference
 
 LONDON = ZoneInfo("Europe/London")
@@ -215,12 +212,6 @@ def test_random_extracts_agree_with_reference(tmp_path_factory, data):
     for force in data.draw(st.sampled_from([["PA"], ["PA", "PB"]])):
         extracted_at, cases, devices, contacts, workforce = data.draw(extract(force))
         write_extract(inbox, force, extracted_at, cases, devices, contacts, workforce)
-    result = materialize(
-        ALL_ASSETS,
-        resources={
-            "settings": settings_from_env(inbox=str(inbox), out_dir=str(tmp / "out")),
-            "warehouse": warehouse_from_env(str(tmp / "w.duckdb")),
-        },
-    )
+    result, _out, _warehouse = run_pipeline(inbox, tmp)
     assert result.success
     assert_matches_reference(inbox, tmp / "out")

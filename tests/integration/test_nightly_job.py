@@ -7,13 +7,12 @@ import shutil
 from pathlib import Path
 
 import duckdb
-from dagster import materialize
+import pytest
 
 from pipelines import publish as publish_module
 from pipelines import rules
-from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
+from pipelines.failures import RunFailure
 from pipelines.kpis import KPIS
-from pipelines.resources import settings_from_env, warehouse_from_env
 from pipelines.synth import write_inbox
 from tests.conftest import run_pipeline
 from tests.reference_kpis import ALL_KPI_IDS, BREAKDOWN_KPI_IDS, reference_kpi_rows
@@ -58,10 +57,9 @@ def test_sample_agrees_with_independent_reference(tmp_path):
     result, out, _ = run_pipeline(SAMPLE, tmp_path)
     assert result.success
     # The raw exports of EASTC and WESTD reach the reference through their adapted extracts.
-    adapted = tmp_path / "adapted"
-    assert sorted(p.parent.relative_to(adapted).as_posix() for p in adapted.rglob("manifest.json")) == [
-        "EASTC/2026-10-31", "WESTD/2026-10-31",
-    ]  # fmt: skip
+    adapted = tmp_path / "warehouse.duckdb.state" / "adapted"
+    forces = sorted(json.loads(p.read_text())["force_code"] for p in adapted.rglob("manifest.json"))
+    assert forces == ["EASTC", "WESTD"]
     assert assert_matches_reference([SAMPLE, adapted], out) > 20000
 
 
@@ -69,20 +67,13 @@ def snapshot(folder: Path) -> dict:
     return {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_materialize_publishes_a_complete_version(tmp_path):
+def test_a_nightly_run_publishes_a_complete_version(tmp_path):
     inbox = tmp_path / "inbox"
     write_inbox(inbox, forces=3, years=2, seed=7, cases_per_force_year=150)
     before = snapshot(inbox)
-    result = materialize(
-        [*ALL_ASSETS, *ALL_CHECKS],
-        resources={
-            "settings": settings_from_env(inbox=str(inbox), out_dir=str(tmp_path / "out")),
-            "warehouse": warehouse_from_env(str(tmp_path / "w.duckdb")),
-        },
-    )
+    result, out, _ = run_pipeline(inbox, tmp_path)
     assert result.success
     assert snapshot(inbox) == before  # input files are only ever read
-    out = tmp_path / "out"
     pointer = json.loads((out / "latest.json").read_text())
     version = out / pointer["path"]
     assert pointer == {"version": version.name, "path": f"versions/{version.name}"}
@@ -181,8 +172,8 @@ def test_a_run_failing_part_way_leaves_the_previous_version_intact(tmp_path, mon
         raise OSError("disk full while writing the version")
 
     monkeypatch.setattr(publish_module, "_copy", broken_copy)
-    result, out, _ = run_pipeline(SAMPLE, tmp_path, out=out)
-    assert not result.success
+    with pytest.raises(RunFailure, match="OSError: disk full while writing the version"):
+        run_pipeline(SAMPLE, tmp_path, out=out)
     assert _published_state(out) == before  # no half-written version, pointer unchanged
 
 
@@ -203,5 +194,6 @@ def test_a_failing_blocking_gate_stops_publishing(tmp_path, monkeypatch):
         e.asset_key.to_user_string() == "published_version" for e in result.get_asset_materialization_events()
     )
     checks = {e.check_name: e for e in result.get_asset_check_evaluations()}
-    assert not checks["cases_contract"].passed
+    assert not checks["contract_suites"].passed
+    assert checks["contract_suites"].metadata["failed_rules"].value == {"cases.victim_sex.code_list": 1}
     assert _published_state(out) == before

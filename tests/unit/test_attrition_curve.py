@@ -1,5 +1,5 @@
-"""sql/attrition_curve.sql: Kaplan-Meier share of victims who have withdrawn by each day after
-report, on hand-worked cases and against lifelines on random ones."""
+"""sql/kpi/attrition_partials.sql then sql/attrition_curve.sql: Kaplan-Meier share of victims who
+have withdrawn by each day after report, on hand-worked cases and against lifelines on random ones."""
 
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ def run_curve(directory: Path, cases: list[dict], ranges: list[tuple]) -> dict:
         "extract_date date, extracted_at timestamptz)"
     )
     con.executemany("insert into force_ranges values (?, ?, ?, ?, null)", [(f, a, b, b) for f, a, b in ranges])
+    run_sql_file(con, "kpi/attrition_partials.sql", create_table="attrition_partials")
     run_sql_file(con, "attrition_curve.sql", create_table="attrition_curve")
     cursor = con.execute("select * from attrition_curve order by force_code, report_quarter, day")
     names = [d[0] for d in cursor.description]

@@ -1,36 +1,34 @@
-"""The reject threshold and the choice of extract, on the verdict query alone."""
+"""The reject threshold and the choice of extract, on the verdict logic alone."""
 
-import duckdb
+from datetime import UTC, datetime
+from pathlib import Path
+
 import pytest
 
-from pipelines.warehouse import run_sql_file
+from pipelines.extract_store import ExtractResult
+from pipelines.extracts import Extract
+from pipelines.forces import judge
 
 
-def verdicts(threshold: float, quarantined: int, read: int) -> dict:
-    con = duckdb.connect()
-    con.execute(
-        """
-        create table extract_inventory as
-        select * from (values
-            ('F/old', 'p', 'FFF', timestamptz '2026-06-01 00:00:00+00', date '2026-06-01', '1.0', null, []::varchar[]),
-            ('F/new', 'p', 'FFF', timestamptz '2026-06-02 00:00:00+00', date '2026-06-02', '1.0', null, []::varchar[])
-        ) as t(extract_id, path, force_code, extracted_at, extract_date, schema_version, source_system, problems)
-        """
-    )
-    con.execute("create table stage_problems (extract_id varchar, table_name varchar, problem varchar)")
-    con.execute(
-        """
-        create view screened_rows as
-        select 'cases' as table_name, 'F/new' as extract_id, i as line_number,
-            case when i < $quarantined then ['x'] else []::varchar[] end as reasons
-        from range($read) as r(i)
-        union all
-        select 'cases', 'F/old', 1, []::varchar[]
-        """.replace("$quarantined", str(quarantined)).replace("$read", str(read))
-    )
-    run_sql_file(con, "validate/extract_table_counts.sql", create_table="extract_table_counts")
-    run_sql_file(con, "validate/extract_verdicts.sql", {"threshold": threshold})
-    return dict(con.execute("select extract_id, status from extract_verdicts").fetchall())
+def extract(extract_id: str, at: datetime, problems=()) -> Extract:
+    return Extract(extract_id=extract_id, path=Path(extract_id), force_code="FFF", extracted_at=at,
+                   problems=list(problems))  # fmt: skip
+
+
+def result(read: int, quarantined: int, rule: str = "cases.x.required") -> ExtractResult:
+    broken = [[rule, quarantined, 2]] if quarantined else []
+    tables = {"cases": {"rows_read": read, "rows_quarantined": quarantined, "rows_accepted": read - quarantined,
+                        "broken_rules": broken}}  # fmt: skip
+    return ExtractResult("k", Path("k"), [], tables)
+
+
+OLD, NEW = datetime(2026, 6, 1, tzinfo=UTC), datetime(2026, 6, 2, tzinfo=UTC)
+
+
+def statuses(threshold: float, quarantined: int, read: int) -> dict:
+    extracts = [extract("F/old", OLD), extract("F/new", NEW)]
+    results = {"F/old": result(1, 0), "F/new": result(read, quarantined)}
+    return {v.extract.extract_id: v.status for v in judge(extracts, results, threshold)}
 
 
 @pytest.mark.parametrize(
@@ -44,6 +42,23 @@ def verdicts(threshold: float, quarantined: int, read: int) -> dict:
     ],
 )
 def test_threshold_is_a_share_not_more_than(threshold, quarantined, read, newest):
-    result = verdicts(threshold, quarantined, read)
+    result = statuses(threshold, quarantined, read)
     assert result["F/new"] == newest
     assert result["F/old"] == ("superseded" if newest == "used" else "used")
+
+
+def test_threshold_reason_names_the_file_share_and_commonest_rule():
+    extracts = [extract("F/new", NEW)]
+    (verdict,) = judge(extracts, {"F/new": result(20, 2, "cases.reported_date.parse")}, 0.05)
+    assert verdict.reasons == [
+        "F/new/cases.csv: 2 of 20 rows quarantined (10.0%), more than the 5.0% allowed; most often "
+        "cases.reported_date.parse (2 rows, first at line 2)"
+    ]
+
+
+def test_newest_by_instant_then_greater_id_and_rejections_never_used():
+    same = datetime(2026, 6, 2, tzinfo=UTC)
+    extracts = [extract("F/a", same), extract("F/b", same), extract("F/c", datetime(2026, 6, 3, tzinfo=UTC), ["bad"])]
+    results = {"F/a": result(1, 0), "F/b": result(1, 0)}
+    verdicts = {v.extract.extract_id: (v.status, v.reasons) for v in judge(extracts, results, 0.05)}
+    assert verdicts == {"F/a": ("superseded", []), "F/b": ("used", []), "F/c": ("rejected", ["bad"])}

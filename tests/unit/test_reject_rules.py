@@ -83,7 +83,7 @@ def run(inbox, tmp_path_factory):
         ("DUPCOL/2026-06-15", "contacts.csv: line 1, column 4: column name 'case_id' is duplicated"),
         ("IDENT/2026-06-15", "cases.csv: line 1, column 4: column 'Victim Name' looks like a direct identifier"),
         # "C02,2026-02-01,upd" is 18 bytes, so the bad byte is the 19th.
-        ("LATIN/2026-06-15", "LATIN/2026-06-15/contacts.csv: line 3, byte 19: not valid UTF-8"),
+        ("LATIN/2026-06-15", "LATIN/2026-06-15/contacts.csv: line 3, column 3: not valid UTF-8"),
         (
             "OVER/2026-06-15",
             "OVER/2026-06-15/cases.csv: 3 of 21 rows quarantined (14.3%), more than the 5.0% allowed; "
@@ -113,7 +113,9 @@ def test_newest_accepted_extract_by_instant_is_used(run):
 def test_identifier_columns_never_reach_the_warehouse(run, tmp_path_factory):
     _, _, out = run
     warehouse = out.parent / "w.duckdb"
-    assert query(warehouse, "select count(*) from stage_cases where extract_id like 'IDENT/%'")[0][0] == 0
+    # Rejected before any row is read: nothing of it is staged, stored or counted.
+    assert query(warehouse, "select count(*) from extract_table_counts where extract_id like 'IDENT/%'")[0][0] == 0
+    assert query(warehouse, "select count(*) from valid_cases where force_code = 'IDENT'")[0][0] == 0
 
 
 def test_rejections_are_reported_and_the_rest_published(run):

@@ -1,13 +1,14 @@
 """CSV dialect details of the contract: BOM, CRLF, quoted line breaks, absent optional columns."""
 
 import duckdb
+import pytest
 from dagster import build_sensor_context
 
-from pipelines.contract import CASES
+from pipelines.contract import CASES, CONTACTS, TABLES
 from pipelines.extracts import identifier_like, inspect_extract
 from pipelines.resources import settings_from_env
 from pipelines.sensors import new_extract_sensor
-from pipelines.staging import load_csv, stage_table_ddl
+from pipelines.staging import MalformedCsv, load_csv, stage_table_ddl
 from tests.conftest import write_extract
 
 
@@ -32,8 +33,61 @@ def test_bom_crlf_quoted_line_breaks_and_absent_optional_columns(tmp_path):
     assert rows == [(2, "C1", "19C", None), (4, "C2", "19C", None), (5, "C3", None, None)]
 
 
+def stage(tmp_path, text: bytes):
+    path = tmp_path / "contacts.csv"
+    path.write_bytes(text)
+    con = duckdb.connect()
+    con.execute(stage_table_ddl(CONTACTS))
+    header = ["case_id", "contact_date", "contact_type"]
+    load_csv(con, "X", CONTACTS, path, header)
+    return con.execute("select line_number, case_id, contact_type from stage_contacts order by 1").fetchall()
+
+
+HEADER = b"case_id,contact_date,contact_type\n"
+
+
+def test_rows_after_blank_lines_keep_their_physical_line(tmp_path):
+    rows = stage(tmp_path, HEADER + b"C1,2026-01-01,update\n\n\n\nC2,2026-01-02,other\n")
+    assert rows == [(2, "C1", "update"), (6, "C2", "other")]
+
+
+def test_a_bad_record_after_blank_lines_and_quoted_breaks_is_reported_at_its_line(tmp_path):
+    text = HEADER + b'"C\n1",2026-01-01,update\n\n\nC2,2026-01-02\n'
+    with pytest.raises(MalformedCsv, match=r"X/contacts.csv: line 6: record has 2 fields, the header has 3"):
+        stage(tmp_path, text)
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (b'C1,2026-01-01,upd"ate\n', "line 2, column 3: a quote inside an unquoted value"),
+        (b'C1,2026-01-01,"upd"ate\n', "line 2, column 3: text after the closing quote of a value"),
+        (b'C1,2026-01-01,"update\nC2,2026-01-02,other\n', "line 2, column 3: a quoted value is never closed"),
+        (b"C1,2026-01-01,upd\x96ate\n", "line 2, column 3: not valid UTF-8"),
+    ],
+)
+def test_quoting_and_encoding_faults_reject_the_file_naming_line_and_column(tmp_path, row, message):
+    with pytest.raises(MalformedCsv, match=message):
+        stage(tmp_path, HEADER + b"C0,2026-01-01,update\n"[:0] + row)
+
+
+def test_doubled_quotes_and_quoted_separators_are_values(tmp_path):
+    rows = stage(tmp_path, HEADER + b'"C,1",2026-01-01,"say ""hi"""\n')
+    assert rows == [(2, "C,1", 'say "hi"')]
+
+
 def test_identifier_like_names():
     identifiers = [
+        "VictimName",
+        "VictimDOB",
+        "MobilePhone",
+        "NHSNo",
+        "NI_Number",
+        "Email1",
+        "Surname",
+        "TelNo",
+        "National Insurance No",
+        "victim_phone",
         "victim_name",
         "Victim Name",
         "DOB",
@@ -51,7 +105,8 @@ def test_identifier_like_names():
     ]
     for name in identifiers:
         assert identifier_like(name), name
-    for name in ["case_id", "officer_id", "suspect_id", "victim_age", "offence_code", "device_id", "consent"]:
+    contract = [c.name for t in TABLES for c in t.columns]
+    for name in [*contract, "Offence Name", "phone_seized", "Ethnic description", "Notes"]:
         assert not identifier_like(name), name
 
 
