@@ -8,7 +8,6 @@ five suspect-disruption KPIs, the six victim-voice KPIs with their three-month w
 "only where supplied".
 """
 
-
 import pytest
 
 from pipelines.contract import TABLES_BY_NAME
@@ -119,10 +118,10 @@ NEXT_DAY = {"2025-12-27": "2025-12-28", "2026-06-30": "2026-07-01", "2025-09-28"
 
 @pytest.mark.parametrize(("kpi_id", "d_t"), BOUNDARIES)
 def test_a_month_is_provisional_until_more_than_p_days_after_its_end(tmp_path, kpi_id, d_t):
-    boundary_extract(tmp_path / "on", "F", d_t)
-    boundary_extract(tmp_path / "after", "F", NEXT_DAY[d_t])
+    boundary_extract(tmp_path / "on", "FF", d_t)
+    boundary_extract(tmp_path / "after", "FF", NEXT_DAY[d_t])
     on, after = rows_by_key(tmp_path / "on", [kpi_id]), rows_by_key(tmp_path / "after", [kpi_id])
-    for force in ("F", "ALL"):
+    for force in ("FF", "ALL"):
         assert on[(force, "2025-06-01", kpi_id, "all")]["provisional"] is True  # D_T = last day of June + P
         assert on[(force, "2025-05-01", kpi_id, "all")]["provisional"] is False
         assert after[(force, "2025-06-01", kpi_id, "all")]["provisional"] is False  # one day later
@@ -132,21 +131,21 @@ def test_a_month_is_provisional_until_more_than_p_days_after_its_end(tmp_path, k
 
 
 def test_all_is_provisional_when_one_force_in_range_is(tmp_path):
-    # charge_rate (P 365): F's June is provisional (D_T 2026-06-30), G's is not (one day later).
-    boundary_extract(tmp_path / "inbox", "F", "2026-06-30")
-    boundary_extract(tmp_path / "inbox", "G", "2026-07-01")
+    # charge_rate (P 365): FF's June is provisional (D_T 2026-06-30), GG's is not (one day later).
+    boundary_extract(tmp_path / "inbox", "FF", "2026-06-30")
+    boundary_extract(tmp_path / "inbox", "GG", "2026-07-01")
     rows = rows_by_key(tmp_path / "inbox", ["charge_rate"])
-    june = {force: rows[(force, "2025-06-01", "charge_rate", "all")]["provisional"] for force in ("F", "G", "ALL")}
-    assert june == {"F": True, "G": False, "ALL": True}
+    june = {force: rows[(force, "2025-06-01", "charge_rate", "all")]["provisional"] for force in ("FF", "GG", "ALL")}
+    assert june == {"FF": True, "GG": False, "ALL": True}
     assert rows[("ALL", "2025-05-01", "charge_rate", "all")]["provisional"] is False
 
 
 def test_all_counts_only_forces_whose_range_includes_the_month(tmp_path):
-    # P 0. F publishes May-June 2025 (D_T 30 June); H publishes July-August 2025 (D_T 15 August).
-    # ALL: June is provisional (F's last month), July is not (F's range ended in June, and H's
-    # July is settled), August is (H's month of D_T).
-    boundary_extract(tmp_path / "inbox", "F", "2025-06-30")
-    write_v11_extract(tmp_path / "inbox", "H", "2025-08-15T12:00:00Z",
+    # P 0. FF publishes May-June 2025 (D_T 30 June); HH publishes July-August 2025 (D_T 15 August).
+    # ALL: June is provisional (FF's last month), July is not (FF's range ended in June, and HH's
+    # July is settled), August is (HH's month of D_T).
+    boundary_extract(tmp_path / "inbox", "FF", "2025-06-30")
+    write_v11_extract(tmp_path / "inbox", "HH", "2025-08-15T12:00:00Z",
                       [dict(case_id="H1", offence_code="19C", reported_date="2025-07-03")])  # fmt: skip
     rows = rows_by_key(tmp_path / "inbox", ["completeness_victim_age"])
     flags = {period: rows[("ALL", period, "completeness_victim_age", "all")]["provisional"]
@@ -157,24 +156,24 @@ def test_all_counts_only_forces_whose_range_includes_the_month(tmp_path):
 
 
 def test_suspect_and_survey_kpis_take_all_s_flag_from_the_supplying_forces_only(tmp_path):
-    # F has neither file and D_T 30 July 2025 (June + 30: provisional for a P 30 KPI); G has
+    # FF has neither file and D_T 30 July 2025 (June + 30: provisional for a P 30 KPI); GG has
     # both and D_T 31 July (June settled). ALL's June is settled for the suspect KPIs.
-    boundary_extract(tmp_path / "inbox", "F", "2025-07-30", actions=False, survey=False)
-    boundary_extract(tmp_path / "inbox", "G", "2025-07-31")
+    boundary_extract(tmp_path / "inbox", "FF", "2025-07-30", actions=False, survey=False)
+    boundary_extract(tmp_path / "inbox", "GG", "2025-07-31")
     rows = rows_by_key(tmp_path / "inbox")
     for kpi_id in ("suspect_arrest_within_30d", "breach_arrest_share"):
         assert rows[("ALL", "2025-06-01", kpi_id, "all")]["provisional"] is False
-        assert ("F", "2025-06-01", kpi_id, "all") not in rows
-    # ALL's figures are G's alone.
+        assert ("FF", "2025-06-01", kpi_id, "all") not in rows
+    # ALL's figures are GG's alone.
     assert figures(rows[("ALL", "2025-06-01", "breach_arrest_share", "all")]) == (1.0, 1.0, 1.0)
     assert figures(rows[("ALL", "2025-07-01", "pj_treated_with_respect", "all")]) == (2.0, 2.0, 1.0)
-    # A KPI of every force: F's June is in ALL (the P 180 withdrawal rate is provisional for both).
+    # A KPI of every force: FF's June is in ALL (the P 180 withdrawal rate is provisional for both).
     assert figures(rows[("ALL", "2025-06-01", "withdrawal_rate", "all")]) == (2.0, 2.0, 1.0)
 
 
 # --- the new KPIs, hand-worked ---------------------------------------------------------------
-# Force F, T = 2026-03-31T12:00+01:00 (BST), D_T = 2026-03-31. D_T - 30 = 2026-03-01,
-# D_T - 90 = 2025-12-31, D_T - 365 = 2025-03-31. F publishes March 2025 - March 2026.
+# Force FF, T = 2026-03-31T12:00+01:00 (BST), D_T = 2026-03-31. D_T - 30 = 2026-03-01,
+# D_T - 90 = 2025-12-31, D_T - 365 = 2025-03-31. FF publishes March 2025 - March 2026.
 
 T = "2026-03-31T12:00:00+01:00"
 CASES = [
@@ -238,7 +237,7 @@ ACTIONS = [
     action("A1", "bail_breach", "2026-02-28"),  # blank response = unknown
     action("A1", "order_breach", "2026-03-01", "stalking", "arrested"),
     # Orders: applied 2 (identical rows) in February and 1 in March; granted 1 in February; one
-    # application before F's first month (December 2024) is counted nowhere.
+    # application before FF's first month (December 2024) is counted nowhere.
     action("A1", "order_applied", "2026-02-03", "sro"),
     action("A1", "order_applied", "2026-02-03", "sro"),
     action("A1", "order_granted", "2026-02-20", "sro"),
@@ -272,7 +271,7 @@ def response(response_id, day, stage, respect=None, informed=None, **items):
 
 
 SURVEY = [
-    response("r0", "2025-02-10", "reporting", 5),  # before F's first month: still in March and April 2025
+    response("r0", "2025-02-10", "reporting", 5),  # before FF's first month: still in March and April 2025
     response("r1", "2025-12-31", "reporting", 5, 2),
     response("r2", "2026-01-01", "investigation", 4, 4),
     response("r3", "2026-01-31", "outcome", 3),
@@ -295,7 +294,7 @@ QUARANTINED_SURVEY = [
 @pytest.fixture(scope="module")
 def v11_rows(tmp_path_factory):
     inbox = tmp_path_factory.mktemp("v11") / "inbox"
-    write_v11_extract(inbox, "F", T, CASES, suspect_actions=ACTIONS + QUARANTINED_ACTIONS,
+    write_v11_extract(inbox, "FF", T, CASES, suspect_actions=ACTIONS + QUARANTINED_ACTIONS,
                       victim_survey=SURVEY + QUARANTINED_SURVEY)  # fmt: skip
     return inbox, rows_by_key(inbox)
 
@@ -309,21 +308,21 @@ def assert_proportion(row, numerator, denominator, provisional):
 def test_quarantine_counts_of_the_new_files(v11_rows):
     inbox, _ = v11_rows
     counts = reference_row_counts(inbox)
-    assert counts[("F", "cases")] == (len(CASES), 1)
-    assert counts[("F", "suspect_actions")] == (len(ACTIONS) + len(QUARANTINED_ACTIONS), len(QUARANTINED_ACTIONS))
-    assert counts[("F", "victim_survey")] == (len(SURVEY) + len(QUARANTINED_SURVEY), len(QUARANTINED_SURVEY))
+    assert counts[("FF", "cases")] == (len(CASES), 1)
+    assert counts[("FF", "suspect_actions")] == (len(ACTIONS) + len(QUARANTINED_ACTIONS), len(QUARANTINED_ACTIONS))
+    assert counts[("FF", "victim_survey")] == (len(SURVEY) + len(QUARANTINED_SURVEY), len(QUARANTINED_SURVEY))
 
 
 def test_withdrawal_within_90d_of_report(v11_rows):
     _, rows = v11_rows
     kpi = "withdrawal_within_90d_of_report"
     # December 2025: W1 (+90) and W4 (+0) of W1-W4; its last day + 90 = D_T: provisional.
-    assert_proportion(rows[("F", "2025-12-01", kpi, "all")], 2, 4, True)
-    assert_proportion(rows[("F", "2025-12-01", kpi, "offence_group=rape")], 2, 3, True)
-    assert_proportion(rows[("F", "2025-12-01", kpi, "offence_group=other_sexual_offence")], 0, 1, True)
-    assert_proportion(rows[("F", "2025-11-01", kpi, "all")], 0, 6, False)  # S1-S6 never withdrew
-    assert_proportion(rows[("F", "2025-03-01", kpi, "all")], 0, 4, False)
-    assert ("F", "2026-01-01", kpi, "all") not in rows  # W5 and the A cases are not 90 days old
+    assert_proportion(rows[("FF", "2025-12-01", kpi, "all")], 2, 4, True)
+    assert_proportion(rows[("FF", "2025-12-01", kpi, "offence_group=rape")], 2, 3, True)
+    assert_proportion(rows[("FF", "2025-12-01", kpi, "offence_group=other_sexual_offence")], 0, 1, True)
+    assert_proportion(rows[("FF", "2025-11-01", kpi, "all")], 0, 6, False)  # S1-S6 never withdrew
+    assert_proportion(rows[("FF", "2025-03-01", kpi, "all")], 0, 4, False)
+    assert ("FF", "2026-01-01", kpi, "all") not in rows  # W5 and the A cases are not 90 days old
     assert_proportion(rows[("ALL", "2025-12-01", kpi, "all")], 2, 4, True)
 
 
@@ -331,29 +330,29 @@ def test_charged_within_365d_of_report(v11_rows):
     _, rows = v11_rows
     kpi = "charged_within_365d_of_report"
     # March 2025: C1 (+365, charged on D_T) and C2 (1A, +365) of C1-C4; C3 +366; C4 outcome 16.
-    assert_proportion(rows[("F", "2025-03-01", kpi, "all")], 2, 4, True)  # last day + 365 = D_T
-    assert_proportion(rows[("F", "2025-03-01", kpi, "offence_group=other_sexual_offence")], 0, 1, True)
-    assert_proportion(rows[("F", "2025-03-01", kpi, "victim_sex=unknown")], 2, 4, True)  # blank = unknown
-    assert ("F", "2025-04-01", kpi, "all") not in rows  # C5 is 364 days old
+    assert_proportion(rows[("FF", "2025-03-01", kpi, "all")], 2, 4, True)  # last day + 365 = D_T
+    assert_proportion(rows[("FF", "2025-03-01", kpi, "offence_group=other_sexual_offence")], 0, 1, True)
+    assert_proportion(rows[("FF", "2025-03-01", kpi, "victim_sex=unknown")], 2, 4, True)  # blank = unknown
+    assert ("FF", "2025-04-01", kpi, "all") not in rows  # C5 is 364 days old
     assert {key[1] for key in rows if key[2] == kpi} == {"2025-03-01"}
 
 
 def test_suspect_arrest_within_30d(v11_rows):
     _, rows = v11_rows
     kpi = "suspect_arrest_within_30d"
-    assert_proportion(rows[("F", "2026-01-01", kpi, "all")], 2, 4, False)  # A1, A3 of A1-A4
-    assert_proportion(rows[("F", "2026-03-01", kpi, "all")], 1, 1, True)  # A6; A7 not yet eligible
-    assert_proportion(rows[("F", "2025-11-01", kpi, "all")], 0, 5, False)  # S1-S5 have suspects
-    assert ("F", "2025-12-01", kpi, "all") not in rows  # no December case has a suspect
+    assert_proportion(rows[("FF", "2026-01-01", kpi, "all")], 2, 4, False)  # A1, A3 of A1-A4
+    assert_proportion(rows[("FF", "2026-03-01", kpi, "all")], 1, 1, True)  # A6; A7 not yet eligible
+    assert_proportion(rows[("FF", "2025-11-01", kpi, "all")], 0, 5, False)  # S1-S5 have suspects
+    assert ("FF", "2025-12-01", kpi, "all") not in rows  # no December case has a suspect
 
 
 def test_breach_arrest_share(v11_rows):
     _, rows = v11_rows
     kpi = "breach_arrest_share"
-    assert_proportion(rows[("F", "2026-01-01", kpi, "all")], 1, 1, False)
+    assert_proportion(rows[("FF", "2026-01-01", kpi, "all")], 1, 1, False)
     # February: last day + 30 = 30 March, one day before D_T: settled.
-    assert_proportion(rows[("F", "2026-02-01", kpi, "all")], 3, 7, False)
-    assert_proportion(rows[("F", "2026-03-01", kpi, "all")], 1, 1, True)
+    assert_proportion(rows[("FF", "2026-02-01", kpi, "all")], 3, 7, False)
+    assert_proportion(rows[("FF", "2026-03-01", kpi, "all")], 1, 1, True)
     assert {key[1] for key in rows if key[2] == kpi} == {"2026-01-01", "2026-02-01", "2026-03-01"}
 
 
@@ -363,7 +362,7 @@ def test_protection_order_counts_have_zero_months(v11_rows):
         ("protection_orders_applied", {"2026-02-01": 2.0, "2026-03-01": 1.0}),
         ("protection_orders_granted", {"2026-02-01": 1.0}),
     ):
-        for force in ("F", "ALL"):
+        for force in ("FF", "ALL"):
             published = {key[1]: r for key, r in rows.items() if key[0] == force and key[2] == kpi}
             assert len(published) == 13  # March 2025 - March 2026
             for period, row in published.items():
@@ -377,7 +376,7 @@ def test_s63g_application_share(v11_rows):
     _, rows = v11_rows
     # February: S1 (applied before the outcome) and S2 (after) of S1-S4; S5 is outcome 14 and
     # S6 has no suspect. Last day + 90 is after D_T: provisional.
-    assert_proportion(rows[("F", "2026-02-01", "s63g_application_share", "all")], 2, 4, True)
+    assert_proportion(rows[("FF", "2026-02-01", "s63g_application_share", "all")], 2, 4, True)
     assert {key[1] for key in rows if key[2] == "s63g_application_share"} == {"2026-02-01"}
 
 
@@ -392,19 +391,19 @@ def test_victim_voice_three_month_window_and_journey_stage(v11_rows):
         "2026-02-01": (2, 3),  # r1, r2, r3; r4 did not answer
         "2026-03-01": (1, 3),  # r2, r3, r5 (1); r1 has left the window
     }
-    assert {key[1] for key in rows if key[0] == "F" and key[2:] == (respect, "all")} == set(expected)
+    assert {key[1] for key in rows if key[0] == "FF" and key[2:] == (respect, "all")} == set(expected)
     for period, (agree, answered) in expected.items():
-        assert_proportion(rows[("F", period, respect, "all")], agree, answered, period == "2026-03-01")
+        assert_proportion(rows[("FF", period, respect, "all")], agree, answered, period == "2026-03-01")
     informed = "pj_kept_informed"
     for period, (agree, answered) in {"2025-12-01": (0, 1), "2026-01-01": (1, 2), "2026-02-01": (2, 3),
                                       "2026-03-01": (3, 3)}.items():  # fmt: skip
-        assert_proportion(rows[("F", period, informed, "all")], agree, answered, period == "2026-03-01")
+        assert_proportion(rows[("FF", period, informed, "all")], agree, answered, period == "2026-03-01")
     # journey_stage rows, with the `all` row's flag.
-    assert_proportion(rows[("F", "2026-03-01", respect, "journey_stage=reporting")], 0, 1, True)
-    assert_proportion(rows[("F", "2026-03-01", respect, "journey_stage=investigation")], 1, 1, True)
-    assert_proportion(rows[("F", "2026-03-01", respect, "journey_stage=outcome")], 0, 1, True)
-    assert_proportion(rows[("F", "2026-01-01", respect, "journey_stage=reporting")], 1, 1, False)
-    assert ("F", "2026-02-01", informed, "journey_stage=outcome") not in rows  # r3 did not answer it
+    assert_proportion(rows[("FF", "2026-03-01", respect, "journey_stage=reporting")], 0, 1, True)
+    assert_proportion(rows[("FF", "2026-03-01", respect, "journey_stage=investigation")], 1, 1, True)
+    assert_proportion(rows[("FF", "2026-03-01", respect, "journey_stage=outcome")], 0, 1, True)
+    assert_proportion(rows[("FF", "2026-01-01", respect, "journey_stage=reporting")], 1, 1, False)
+    assert ("FF", "2026-02-01", informed, "journey_stage=outcome") not in rows  # r3 did not answer it
     # Items nobody answered have no rows; survey KPIs have no case breakdowns.
     assert not [key for key in rows if key[2] == "pj_felt_believed"]
     assert not [key for key in rows if key[2] in SURVEY_KPIS and not key[3].startswith(("all", "journey_stage="))]
@@ -415,32 +414,32 @@ def test_an_order_type_or_breach_response_on_another_action_is_not_quarantined(t
     cases = [dict(case_id="A1", offence_code="19C", reported_date="2026-01-10", suspect_id="X1")]
     actions = [action("A1", "arrest", "2026-01-11", order_type="shpo"),
                action("A1", "voluntary_interview", "2026-01-12", breach_response="arrested")]  # fmt: skip
-    write_v11_extract(tmp_path / "inbox", "F", T, cases, suspect_actions=actions)
-    assert reference_row_counts(tmp_path / "inbox")[("F", "suspect_actions")] == (2, 0)
+    write_v11_extract(tmp_path / "inbox", "FF", T, cases, suspect_actions=actions)
+    assert reference_row_counts(tmp_path / "inbox")[("FF", "suspect_actions")] == (2, 0)
     rows = rows_by_key(tmp_path / "inbox", ["suspect_arrest_within_30d", "breach_arrest_share"])
-    assert figures(rows[("F", "2026-01-01", "suspect_arrest_within_30d", "all")]) == (1.0, 1.0, 1.0)
+    assert figures(rows[("FF", "2026-01-01", "suspect_arrest_within_30d", "all")]) == (1.0, 1.0, 1.0)
     assert not [key for key in rows if key[2] == "breach_arrest_share"]
 
 
 def test_only_where_supplied(tmp_path):
-    # G (no v1.1 files) publishes from January 2025; H (header-only files) from January 2026.
+    # GG (no v1.1 files) publishes from January 2025; HH (header-only files) from January 2026.
     inbox = tmp_path / "inbox"
-    write_v11_extract(inbox, "G", T, [dict(case_id="G1", offence_code="19C", reported_date="2025-01-10",
+    write_v11_extract(inbox, "GG", T, [dict(case_id="G1", offence_code="19C", reported_date="2025-01-10",
                                            suspect_id="X")])  # fmt: skip
-    write_v11_extract(inbox, "H", T, [dict(case_id="H1", offence_code="19C", reported_date="2026-01-10",
+    write_v11_extract(inbox, "HH", T, [dict(case_id="H1", offence_code="19C", reported_date="2026-01-10",
                                            suspect_id="X")], suspect_actions=[], victim_survey=[])  # fmt: skip
     rows = rows_by_key(inbox)
     new = SUSPECT_KPIS + SURVEY_KPIS
-    assert not [key for key in rows if key[0] == "G" and key[2] in new]
+    assert not [key for key in rows if key[0] == "GG" and key[2] in new]
     for kpi in ("protection_orders_applied", "protection_orders_granted"):
-        for force in ("H", "ALL"):  # ALL's months are H's alone: January-March 2026
+        for force in ("HH", "ALL"):  # ALL's months are HH's alone: January-March 2026
             published = {key[1]: figures(r) for key, r in rows.items() if key[0] == force and key[2] == kpi}
             assert published == {p: (0.0, None, 0.0) for p in ("2026-01-01", "2026-02-01", "2026-03-01")}
-    # H's January case has a suspect and is 30 days old: 0 of 1. No breach, no survey answer.
-    for force in ("H", "ALL"):
+    # HH's January case has a suspect and is 30 days old: 0 of 1. No breach, no survey answer.
+    for force in ("HH", "ALL"):
         assert figures(rows[(force, "2026-01-01", "suspect_arrest_within_30d", "all")]) == (0.0, 1.0, 0.0)
     assert {key[2] for key in rows if key[2] in new} == {
         "protection_orders_applied", "protection_orders_granted", "suspect_arrest_within_30d",
     }  # fmt: skip
-    # Every force still has the v1 KPIs: ALL's charges run from G's first month.
+    # Every force still has the v1 KPIs: ALL's charges run from GG's first month.
     assert ("ALL", "2025-01-01", "charges", "all") in rows
