@@ -1,21 +1,27 @@
-"""Independent reference implementation of the KPI catalogue, for tests.
+"""Independent reference implementation of the KPI catalogue v1.1, for tests.
 
 The production pipeline computes KPIs in DuckDB SQL. This module recomputes the rows of
 ``kpi_monthly`` (``breakdown = 'all'`` and, on request, the ``dimension=value`` breakdown
-rows) for every KPI of catalogue v1 in plain Python, written only from the two specs
-(``extract-contract.md`` and ``kpi-catalogue.md``) and without reading the production
-code, so that tests can compare the two.
+rows) for every KPI of catalogue v1.1 in plain Python, with the ``provisional`` column,
+written only from the two specs (``extract-contract.md`` and ``kpi-catalogue.md``, both
+v1.1) and without reading the production code, so that tests can compare the two.
 
 It is deliberately simple: plain loops over small data, clarity over speed. It assumes
 the extracts in the inbox are structurally acceptable (no rejected extracts), but it
-applies the contract's row-level quarantine rules itself and uses only valid rows.
+applies the contract's row-level quarantine rules itself (including those of the optional
+v1.1 files ``suspect_actions.csv`` and ``victim_survey.csv``) and uses only valid rows.
 
 Public API::
 
     reference_kpi_rows(inbox, kpi_ids, *, breakdowns=False) -> list[dict]
-    ALL_KPI_IDS         # every catalogue kpi_id, in catalogue order
-    BREAKDOWN_KPI_IDS   # the kpi_ids that also get `dimension=value` rows
-    BREAKDOWN_DIMENSIONS
+    reference_row_counts(inbox) -> {(force, table): (rows read, rows quarantined)}
+    ALL_KPI_IDS           # every catalogue kpi_id, in catalogue order
+    BREAKDOWN_KPI_IDS     # the kpi_ids with the case breakdowns (`offence_group=rape`, ...)
+    JOURNEY_STAGE_KPI_IDS # the victim-voice kpi_ids, with `journey_stage=<value>` rows
+    BREAKDOWN_DIMENSIONS  # the case breakdown dimensions, in catalogue order
+    SETTLING_DAYS         # kpi_id -> settling period P in days (0 where not listed)
+    PROPORTION_KPI_IDS    # the KPIs whose rows carry a Wilson interval
+    SPEC_BETTER           # the better directions the catalogue itself states
 
 Readings chosen where the specs leave room are marked ``AMBIGUITY:`` below.
 """
@@ -30,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,6 +57,21 @@ OWNER = {"victim", "suspect", "other"}
 CONSENT = {"given", "refused", "not_required", "unknown"}
 CONTACT_TYPE = {"update", "needs_assessment", "nfa_explained", "other"}
 CHARGED = {"1", "1A"}
+
+# Contract v1.1 (optional files)
+SUSPECT_ACTION = {
+    "arrest", "voluntary_interview", "pre_charge_bail", "released_under_investigation", "bail_breach",
+    "order_applied", "order_granted", "order_breach", "s63g_applied", "s63g_granted",
+}  # fmt: skip
+ORDER_TYPE = {"shpo", "sro", "restraining", "non_molestation", "dapo", "stalking", "other"}
+BREACH_RESPONSE = {"arrested", "charged", "warning", "no_further_action", "unknown"}
+JOURNEY_STAGE = ("reporting", "investigation", "outcome")  # catalogue order
+SURVEY_ITEMS = (
+    "treated_with_respect", "treated_fairly", "listened_to", "kept_informed", "felt_believed",
+    "would_recommend_reporting",
+)  # fmt: skip
+ORDER_ACTIONS = {"order_applied", "order_granted", "order_breach"}  # order_type required
+BREACHES = {"bail_breach", "order_breach"}
 
 # Column specs: column -> type. Types: "str", "date", "timestamp", "bool",
 # ("int", lo, hi), ("code", allowed_set).
@@ -108,6 +130,23 @@ WORKFORCE_COLUMNS: dict[str, object] = {
     "sickness_days": "number",
 }
 WORKFORCE_REQUIRED = ("officer_id", "month", "accredited", "contracted_days", "sickness_days")
+
+SUSPECT_ACTION_COLUMNS: dict[str, object] = {
+    "case_id": "str",
+    "action": ("code", SUSPECT_ACTION),
+    "action_date": "date",
+    "order_type": ("code", ORDER_TYPE),
+    "breach_response": ("code", BREACH_RESPONSE),
+}
+SUSPECT_ACTION_REQUIRED = ("case_id", "action", "action_date")
+
+SURVEY_COLUMNS: dict[str, object] = {
+    "response_id": "str",
+    "response_date": "date",
+    "journey_stage": ("code", set(JOURNEY_STAGE)),
+    **{item: ("int", 1, 5) for item in SURVEY_ITEMS},
+}
+SURVEY_REQUIRED = ("response_id", "response_date", "journey_stage")
 
 
 # ---------------------------------------------------------------------------
@@ -271,7 +310,12 @@ class Extract:
     devices: list[dict[str, object]] = field(default_factory=list)  # valid rows only
     contacts: list[dict[str, object]] = field(default_factory=list)  # valid rows only
     workforce: list[dict[str, object]] = field(default_factory=list)  # valid rows only (may be empty)
+    # The optional v1.1 files: None when the extract does not have the file (its KPIs are
+    # then not published for the force), else the valid rows (possibly none).
+    suspect_actions: list[dict[str, object]] | None = None
+    victim_survey: list[dict[str, object]] | None = None
     quarantined: dict[str, int] = field(default_factory=dict)  # file -> count
+    rows_read: dict[str, int] = field(default_factory=dict)  # file -> data rows in the file
 
 
 def _valid_cases(rows, t, d_t) -> list[dict[str, object]]:
@@ -372,6 +416,50 @@ def _valid_workforce(rows, d_t) -> list[dict[str, object]]:
     return valid
 
 
+def _valid_suspect_actions(rows, suspect_of_case: dict[str, object], d_t) -> list[dict[str, object]]:
+    """Valid rows of suspect_actions.csv; suspect_of_case maps each valid case to its suspect_id."""
+    valid = []
+    for raw in rows:
+        try:
+            row = _parse_row(raw, SUSPECT_ACTION_COLUMNS, SUSPECT_ACTION_REQUIRED)
+            if row["case_id"] not in suspect_of_case:
+                raise _Bad("case_id not a valid case")  # unknown or quarantined case
+            if suspect_of_case[row["case_id"]] is None:
+                raise _Bad("action on a case without a suspect_id")
+            if row["action"] in ORDER_ACTIONS and row["order_type"] is None:
+                raise _Bad("order_type required for an order action")
+            # "not after T": a date is after T when later than D_T. No order rule against
+            # reported_date (an arrest can precede the record).
+            _after(row, ["action_date"], [], None, d_t)
+            # AMBIGUITY: the contract makes order_type *required* for the three order
+            # actions and describes breach_response as being "for bail_breach and
+            # order_breach", but lists no quarantine rule for an order_type on another
+            # action or a breach_response on a non-breach action. Such a row is read as
+            # valid (the extra field is simply not used by any KPI), not quarantined.
+        except _Bad:
+            continue
+        valid.append(row)
+    return valid
+
+
+def _valid_victim_survey(rows, d_t) -> list[dict[str, object]]:
+    """Valid rows of victim_survey.csv (response_id is its key; no case reference)."""
+    dups = _duplicated(rows, "response_id")
+    valid = []
+    for raw in rows:
+        try:
+            row = _parse_row(raw, SURVEY_COLUMNS, SURVEY_REQUIRED)
+            if row["response_id"] in dups:
+                raise _Bad("duplicated response_id")
+            _after(row, ["response_date"], [], None, d_t)
+            # Items are integers 1-5; blank = not answered (null). 0, 6, "4.0" and " 4"
+            # quarantine the whole response (a value outside its range / unparseable).
+        except _Bad:
+            continue
+        valid.append(row)
+    return valid
+
+
 def _load_extract(folder: Path) -> Extract:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8-sig"))
     t = datetime.fromisoformat(manifest["extracted_at"])
@@ -395,6 +483,24 @@ def _load_extract(folder: Path) -> Extract:
         "devices": len(device_rows) - len(ex.devices),
         "contacts": len(contact_rows) - len(ex.contacts),
     }
+    ex.rows_read = {"cases": len(case_rows), "devices": len(device_rows), "contacts": len(contact_rows)}
+
+    # The optional v1.1 files. AMBIGUITY: a force "has" the file when the file is in its
+    # used extract, even with a header and no rows, or with every row quarantined: its
+    # count KPIs are then published with zeros.
+    actions_path = folder / "suspect_actions.csv"
+    if actions_path.exists():
+        action_rows = _read_csv(actions_path)
+        suspect_of_case = {c["case_id"]: c["suspect_id"] for c in ex.cases}
+        ex.suspect_actions = _valid_suspect_actions(action_rows, suspect_of_case, d_t)
+        ex.quarantined["suspect_actions"] = len(action_rows) - len(ex.suspect_actions)
+        ex.rows_read["suspect_actions"] = len(action_rows)
+    survey_path = folder / "victim_survey.csv"
+    if survey_path.exists():
+        survey_rows = _read_csv(survey_path)
+        ex.victim_survey = _valid_victim_survey(survey_rows, d_t)
+        ex.quarantined["victim_survey"] = len(survey_rows) - len(ex.victim_survey)
+        ex.rows_read["victim_survey"] = len(survey_rows)
 
     # workforce.csv is optional: absent means no workforce rows (the workforce KPIs
     # sickness_rate and unaccredited_share then have no rows for this force).
@@ -403,6 +509,7 @@ def _load_extract(folder: Path) -> Extract:
         workforce_rows = _read_csv(workforce_path)
         ex.workforce = _valid_workforce(workforce_rows, d_t)
         ex.quarantined["workforce"] = len(workforce_rows) - len(ex.workforce)
+        ex.rows_read["workforce"] = len(workforce_rows)
     return ex
 
 
@@ -791,9 +898,120 @@ def _completeness(column: str, suspect_only: bool):
     return gen
 
 
+# --- fixed follow-up (catalogue v1.1) ----------------------------------------
+
+
+def _followed_cohort(days: int, counted):
+    """Cohort M, only cases reported at least `days` days before D_T; yields (month, item, case)."""
+
+    def gen(ex: Extract):
+        for c in ex.cases:
+            # reported_date <= D_T - days: every case has had the whole follow-up window.
+            if c["reported_date"] > ex.d_t - timedelta(days=days):
+                continue
+            yield _month(c["reported_date"]), bool(counted(c, days)), c
+
+    return gen
+
+
+def _withdrew_within(c: dict[str, object], days: int) -> bool:
+    withdrawn = c["victim_withdrawal_date"]
+    return withdrawn is not None and _days(c["reported_date"], withdrawn) <= days
+
+
+def _charged_within(c: dict[str, object], days: int) -> bool:
+    return c["outcome_code"] in CHARGED and _days(c["reported_date"], c["outcome_date"]) <= days
+
+
+# --- disrupting suspects (only where suspect_actions.csv is supplied) ------------
+
+
+def _actions(ex: Extract, names: set[str]) -> Iterator[dict[str, object]]:
+    for a in ex.suspect_actions or []:
+        if a["action"] in names:
+            yield a
+
+
+def _suspect_arrest_within_30d(ex: Extract):
+    # Denominator: cohort M with a suspect_id, reported at least 30 days before D_T.
+    # Numerator: an `arrest` or `voluntary_interview` of the case with action_date -
+    # reported_date <= 30 days.
+    # AMBIGUITY: "an action before the report counts" is read with no lower bound: an
+    # arrest any number of days before the report counts (the difference is negative).
+    arrested: dict[str, list[date]] = {}
+    for a in _actions(ex, {"arrest", "voluntary_interview"}):
+        arrested.setdefault(a["case_id"], []).append(a["action_date"])
+    for c in ex.cases:
+        if c["suspect_id"] is None or c["reported_date"] > ex.d_t - timedelta(days=30):
+            continue
+        days = [_days(c["reported_date"], d) for d in arrested.get(c["case_id"], [])]
+        yield _month(c["reported_date"]), any(d <= 30 for d in days)
+
+
+def _breach_arrest_share(ex: Extract):
+    # Every breach row is one breach (identical rows are two breaches). A blank
+    # breach_response is `unknown`: in the denominator, not the numerator.
+    for a in _actions(ex, BREACHES):
+        yield _month(a["action_date"]), a["breach_response"] in ("arrested", "charged")
+
+
+def _orders(action: str):
+    def gen(ex: Extract):
+        # AMBIGUITY: an order action dated before the force's first published month (an
+        # action can precede every report) is outside the range and counted nowhere.
+        for a in _actions(ex, {action}):
+            yield _month(a["action_date"]), a
+
+    return gen
+
+
+def _s63g_application_share(ex: Extract):
+    # Denominator: cases with a suspect_id closed as outcome 15 or 16 in M. Numerator: at
+    # least one `s63g_applied` action on the case, whatever its date (before or after the
+    # outcome). `s63g_granted` alone does not count.
+    applied = {a["case_id"] for a in _actions(ex, {"s63g_applied"})}
+    for m, c in _outcomes(ex):
+        if c["suspect_id"] is not None and c["outcome_code"] in ("15", "16"):
+            yield m, c["case_id"] in applied
+
+
+# --- victim voice (only where victim_survey.csv is supplied) ---------------------
+
+
+def _add_months(m: date, k: int) -> date:
+    for _ in range(k):
+        m = _next_month(m)
+    return m
+
+
+def _survey_agreement(item: str):
+    """(month M, agrees, response) for every M whose three-month window holds the response."""
+
+    def gen(ex: Extract):
+        for r in ex.victim_survey or []:
+            answer = r[item]
+            if answer is None:  # not answered: not in the denominator
+                continue
+            first = _month(r["response_date"])
+            # Responses in the three months ending with M: M is the response's month or
+            # one of the two months after it.
+            # AMBIGUITY: a response dated before the force's first published month still
+            # counts in the windows of the published months that reach back to it (the
+            # row for M is published; its basis is the three months ending with M, and
+            # the range only limits which rows are published).
+            for k in range(3):
+                yield _add_months(first, k), answer >= 4, r
+
+    return gen
+
+
+def _journey_stage(r: dict[str, object]) -> list[tuple[str, str]]:
+    return [("journey_stage", r["journey_stage"])]
+
+
 # --- breakdowns ---------------------------------------------------------------
-# A breakdown generator yields (month, item, case): the case whose attributes place the
-# item in a `dimension=value` group. The `all` generator of the same KPI drops the case.
+# A breakdown generator yields (month, item, subject): the case (or survey response) whose
+# attributes place the item in a `dimension=value` group.
 
 BREAKDOWN_DIMENSIONS = (
     "offence_group",
@@ -846,77 +1064,125 @@ def _outcome_share_cases(codes: set[str]):
     return gen
 
 
-def _without_case(gen3):
+def _no_subject(gen2):
+    """Adapt a (month, item) generator to (month, item, subject) with no subject."""
+
     def gen(ex: Extract):
-        for m, item, _case in gen3(ex):
-            yield m, item
+        for m, item in gen2(ex):
+            yield m, item, None
 
     return gen
 
 
-BREAKDOWNS: dict[str, object] = {
-    "withdrawal_rate": _cohort_cases(lambda c: c["victim_withdrawal_date"] is not None),
-    "charge_rate": _cohort_cases(lambda c: c["outcome_code"] in CHARGED),
-    "outcome16_share": _outcome_share_cases({"16"}),
-    "victim_withdrawal_outcome_share": _outcome_share_cases({"14", "16"}),
-    "charge_outcome_share": _outcome_share_cases(CHARGED),
-}
+# ---------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------
 
 
-# kinds: "proportion" (items: bool), "median" (items: number), "km" (items: (duration,
-# event)), "count" (items: anything), "per_officer" (items: one (force, officer_id) per
-# counted case), "ratio" (items: (numerator part, denominator part)).
-KPIS: dict[str, tuple[str, object]] = {
+@dataclass(frozen=True)
+class KpiSpec:
+    """One catalogue KPI as the reference computes it.
+
+    kind: "proportion" (items: bool), "median" (items: number), "km" (items: (duration,
+    event)), "count" (items: anything), "per_officer" (items: one (force, officer_id) per
+    counted case), "ratio" (items: (numerator part, denominator part)).
+    items(ex) yields (month, item, subject); dimensions(subject) gives the breakdown groups
+    (None: `all` rows only). settling_days is the catalogue's P. source names the optional
+    v1.1 file the KPI exists on (None: every force).
+    """
+
+    kind: str
+    items: object
+    dimensions: object = None
+    settling_days: int = 0
+    source: str | None = None
+
+
+def _p(gen2, kind: str = "proportion", **kw) -> KpiSpec:
+    return KpiSpec(kind, _no_subject(gen2), **kw)
+
+
+KPIS: dict[str, KpiSpec] = {
     # Attrition
-    "withdrawal_rate": ("proportion", _without_case(BREAKDOWNS["withdrawal_rate"])),
-    "withdrawal_within_7d": ("proportion", _withdrawal_within(7)),
-    "withdrawal_within_30d": ("proportion", _withdrawal_within(30)),
-    "median_days_to_withdrawal": ("median", _median_days_to_withdrawal),
-    "does_not_support_at_report_share": ("proportion", _does_not_support_at_report_share),
+    "withdrawal_rate": KpiSpec(
+        "proportion", _cohort_cases(lambda c: c["victim_withdrawal_date"] is not None), _dimensions, 180
+    ),
+    "withdrawal_within_7d": _p(_withdrawal_within(7)),
+    "withdrawal_within_30d": _p(_withdrawal_within(30)),
+    "median_days_to_withdrawal": _p(_median_days_to_withdrawal, "median"),
+    "does_not_support_at_report_share": _p(_does_not_support_at_report_share),
+    "withdrawal_within_90d_of_report": KpiSpec("proportion", _followed_cohort(90, _withdrew_within), _dimensions, 90),
     # Outcomes
-    "outcome14_share": ("proportion", _outcome_share({"14"})),
-    "outcome15_share": ("proportion", _outcome_share({"15"})),
-    "outcome16_share": ("proportion", _without_case(BREAKDOWNS["outcome16_share"])),
-    "outcome18_share": ("proportion", _outcome_share({"18"})),
-    "victim_withdrawal_outcome_share": ("proportion", _without_case(BREAKDOWNS["victim_withdrawal_outcome_share"])),
-    "charge_outcome_share": ("proportion", _without_case(BREAKDOWNS["charge_outcome_share"])),
+    "outcome14_share": _p(_outcome_share({"14"})),
+    "outcome15_share": _p(_outcome_share({"15"})),
+    "outcome16_share": KpiSpec("proportion", _outcome_share_cases({"16"}), _dimensions),
+    "outcome18_share": _p(_outcome_share({"18"})),
+    "victim_withdrawal_outcome_share": KpiSpec("proportion", _outcome_share_cases({"14", "16"}), _dimensions),
+    "charge_outcome_share": KpiSpec("proportion", _outcome_share_cases(CHARGED), _dimensions),
     # Charges and timeliness
-    "charge_rate": ("proportion", _without_case(BREAKDOWNS["charge_rate"])),
-    "charges": ("count", _charges),
-    "median_days_report_to_charge": ("median", _median_days_report_to_charge),
-    "median_days_report_to_outcome": ("median", _median_days_report_to_outcome),
-    "cps_referrals": ("count", _cps_referrals),
-    "early_advice_median_days": ("median", _early_advice_median_days),
+    "charge_rate": KpiSpec("proportion", _cohort_cases(lambda c: c["outcome_code"] in CHARGED), _dimensions, 365),
+    "charged_within_365d_of_report": KpiSpec("proportion", _followed_cohort(365, _charged_within), _dimensions, 365),
+    "charges": _p(_charges, "count"),
+    "median_days_report_to_charge": _p(_median_days_report_to_charge, "median"),
+    "median_days_report_to_outcome": _p(_median_days_report_to_outcome, "median"),
+    "cps_referrals": _p(_cps_referrals, "count"),
+    "early_advice_median_days": _p(_early_advice_median_days, "median"),
     # Victims' phones and suspects' devices
-    "victim_phone_request_rate": ("proportion", _victim_phone_request_rate),
-    "victim_phone_consent_rate": ("proportion", _victim_phone_consent_rate),
-    "victim_phone_returned_24h": ("proportion", _victim_phone_returned_24h),
-    "victim_without_phone_over_24h": ("proportion", _victim_without_phone_over_24h),
-    "victim_phone_median_hours_held": ("km", _victim_phone_median_hours_held),
-    "suspect_device_median_days_to_examination": ("km", _suspect_device_median_days_to_examination),
+    "victim_phone_request_rate": _p(_victim_phone_request_rate, settling_days=90),
+    "victim_phone_consent_rate": _p(_victim_phone_consent_rate),
+    "victim_phone_returned_24h": _p(_victim_phone_returned_24h),
+    "victim_without_phone_over_24h": _p(_victim_without_phone_over_24h),
+    "victim_phone_median_hours_held": _p(_victim_phone_median_hours_held, "km"),
+    "suspect_device_median_days_to_examination": _p(_suspect_device_median_days_to_examination, "km"),
     # Victim care
-    "isva_referral_within_7d": ("proportion", _isva_referral_within_7d),
-    "victim_updated_within_28d": ("proportion", _victim_updated_within_28d),
+    "isva_referral_within_7d": _p(_isva_referral_within_7d),
+    "victim_updated_within_28d": _p(_victim_updated_within_28d),
     # Suspects
-    "repeat_suspect_share": ("proportion", _repeat_suspect_share),
+    "repeat_suspect_share": _p(_repeat_suspect_share, settling_days=365),
+    # Disrupting suspects
+    "suspect_arrest_within_30d": _p(_suspect_arrest_within_30d, settling_days=30, source="suspect_actions"),
+    "breach_arrest_share": _p(_breach_arrest_share, settling_days=30, source="suspect_actions"),
+    "protection_orders_applied": _p(_orders("order_applied"), "count", source="suspect_actions"),
+    "protection_orders_granted": _p(_orders("order_granted"), "count", source="suspect_actions"),
+    "s63g_application_share": _p(_s63g_application_share, settling_days=90, source="suspect_actions"),
+    # Victim voice
+    **{
+        f"pj_{item}": KpiSpec("proportion", _survey_agreement(item), _journey_stage, source="victim_survey")
+        for item in SURVEY_ITEMS
+    },
     # Workforce
-    "open_cases_per_investigator": ("per_officer", _open_cases_per_investigator),
-    "investigators_over_15_cases": ("proportion", _investigators_over_15_cases),
-    "sickness_rate": ("ratio", _sickness_rate),
-    "unaccredited_share": ("proportion", _unaccredited_share),
+    # AMBIGUITY: sickness_rate and unaccredited_share exist only where workforce.csv is
+    # supplied, but unlike the v1.1 tables the catalogue gives them no "ALL over those
+    # forces only" rule, so their ALL provisional flag follows the common rule (any force
+    # whose published range includes M). With P = 0 the two readings differ only when a
+    # force without workforce.csv has a different D_T month.
+    "open_cases_per_investigator": _p(_open_cases_per_investigator, "per_officer"),
+    "investigators_over_15_cases": _p(_investigators_over_15_cases),
+    "sickness_rate": _p(_sickness_rate, "ratio"),
+    "unaccredited_share": _p(_unaccredited_share),
     # Data quality
-    "completeness_victim_age": ("proportion", _completeness("victim_age", False)),
-    "completeness_victim_sex": ("proportion", _completeness("victim_sex", False)),
-    "completeness_victim_ethnicity": ("proportion", _completeness("victim_ethnicity", False)),
-    "completeness_relationship": ("proportion", _completeness("relationship", False)),
-    "completeness_suspect_age": ("proportion", _completeness("suspect_age", True)),
-    "completeness_suspect_sex": ("proportion", _completeness("suspect_sex", True)),
-    "completeness_suspect_ethnicity": ("proportion", _completeness("suspect_ethnicity", True)),
+    "completeness_victim_age": _p(_completeness("victim_age", False)),
+    "completeness_victim_sex": _p(_completeness("victim_sex", False)),
+    "completeness_victim_ethnicity": _p(_completeness("victim_ethnicity", False)),
+    "completeness_relationship": _p(_completeness("relationship", False)),
+    "completeness_suspect_age": _p(_completeness("suspect_age", True)),
+    "completeness_suspect_sex": _p(_completeness("suspect_sex", True)),
+    "completeness_suspect_ethnicity": _p(_completeness("suspect_ethnicity", True)),
 }
 
 # Catalogue order (KPIS is written in that order).
 ALL_KPI_IDS: tuple[str, ...] = tuple(KPIS)
-BREAKDOWN_KPI_IDS: tuple[str, ...] = tuple(k for k in ALL_KPI_IDS if k in BREAKDOWNS)
+BREAKDOWN_KPI_IDS: tuple[str, ...] = tuple(k for k in ALL_KPI_IDS if KPIS[k].dimensions is _dimensions)
+JOURNEY_STAGE_KPI_IDS: tuple[str, ...] = tuple(k for k in ALL_KPI_IDS if KPIS[k].dimensions is _journey_stage)
+SETTLING_DAYS: dict[str, int] = {k: spec.settling_days for k, spec in KPIS.items()}
+PROPORTION_KPI_IDS: tuple[str, ...] = tuple(k for k in ALL_KPI_IDS if KPIS[k].kind == "proportion")
+# The only better directions the catalogue states; every other KPI's direction is a
+# registry choice the catalogue does not define (see reference_views).
+SPEC_BETTER: dict[str, str] = {
+    "withdrawal_within_90d_of_report": "lower",
+    "charged_within_365d_of_report": "higher",
+    **{f"pj_{item}": "higher" for item in SURVEY_ITEMS},
+}
 
 
 # ---------------------------------------------------------------------------
@@ -924,7 +1190,9 @@ BREAKDOWN_KPI_IDS: tuple[str, ...] = tuple(k for k in ALL_KPI_IDS if k in BREAKD
 # ---------------------------------------------------------------------------
 
 
-def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list, breakdown: str = "all") -> dict | None:
+def _make_row(
+    force: str, period: date, kpi_id: str, kind: str, items: list, provisional: bool, breakdown: str = "all"
+) -> dict | None:
     row = {
         "force_code": force,
         "period": period,
@@ -935,6 +1203,7 @@ def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list, bre
         "value": None,
         "ci_low": None,
         "ci_high": None,
+        "provisional": provisional,
     }
     n = len(items)
     if kind == "count":
@@ -984,38 +1253,49 @@ def _make_row(force: str, period: date, kpi_id: str, kind: str, items: list, bre
 
 def _entries(kpi_id: str, ex: Extract, breakdowns: bool) -> Iterator[tuple[date, str, object]]:
     """(month, breakdown, item) for one extract."""
-    if breakdowns and kpi_id in BREAKDOWNS:
-        for month, item, case in BREAKDOWNS[kpi_id](ex):
-            yield month, "all", item
-            for dimension, value in _dimensions(case):
+    spec = KPIS[kpi_id]
+    for month, item, subject in spec.items(ex):
+        yield month, "all", item
+        if breakdowns and spec.dimensions is not None:
+            for dimension, value in spec.dimensions(subject):
                 yield month, f"{dimension}={value}", item
-    else:
-        _kind, generator = KPIS[kpi_id]
-        for month, item in generator(ex):
-            yield month, "all", item
 
 
-def _rows_for(force: str, kpi_id: str, kind: str, groups: dict, first: date, last: date) -> list[dict]:
+def _rows_for(force: str, kpi_id: str, groups: dict, first: date, last: date, provisional) -> list[dict]:
     """groups: (breakdown, month) -> items. `all` gets every month of the range (so a
-    count KPI has its zero rows); a breakdown value only the months where it has items."""
+    count KPI has its zero rows); a breakdown value only the months where it has items.
+    provisional(month) is the `all` row's flag, which every breakdown row of the month takes."""
+    kind = KPIS[kpi_id].kind
     rows = []
     for month in _months(first, last):
-        row = _make_row(force, month, kpi_id, kind, groups.get(("all", month), []))
+        row = _make_row(force, month, kpi_id, kind, groups.get(("all", month), []), provisional(month))
         if row is not None:
             rows.append(row)
     for breakdown, month in sorted(k for k in groups if k[0] != "all"):
-        row = _make_row(force, month, kpi_id, kind, groups[(breakdown, month)], breakdown)
+        row = _make_row(force, month, kpi_id, kind, groups[(breakdown, month)], provisional(month), breakdown)
         if row is not None:
             rows.append(row)
     return rows
 
 
+def is_provisional(d_t: date, month: date, settling_days: int) -> bool:
+    """A force's row for `month` is provisional when D_T <= last day of the month + P days."""
+    return d_t <= _last_day(month) + timedelta(days=settling_days)
+
+
+def _provisional(month: date, *, spans: list[tuple[date, date, date]], p: int) -> bool:
+    """True when `month` is provisional for at least one (first, last, D_T) span whose range includes it."""
+    return any(is_provisional(d_t, month, p) for first, last, d_t in spans if first <= month <= last)
+
+
 def reference_kpi_rows(inbox: Path | list[Path], kpi_ids: Iterable[str], *, breakdowns: bool = False) -> list[dict]:
     """kpi_monthly rows for the given KPI ids, per force and force 'ALL'.
 
-    With breakdowns=False (the default, as before), only `breakdown = 'all'` rows; with
-    breakdowns=True, also the `dimension=value` rows of the BREAKDOWN_KPI_IDS.
-    Rows are sorted by (force_code, kpi_id, breakdown, period). Numbers are floats (or None).
+    With breakdowns=False (the default), only `breakdown = 'all'` rows; with
+    breakdowns=True, also the `dimension=value` rows (the case breakdowns of
+    BREAKDOWN_KPI_IDS and the journey_stage rows of JOURNEY_STAGE_KPI_IDS).
+    Rows are sorted by (force_code, kpi_id, breakdown, period). Numbers are floats (or
+    None); `provisional` is a bool.
     """
     kpi_ids = list(kpi_ids)
     unknown = [k for k in kpi_ids if k not in KPIS]
@@ -1027,15 +1307,18 @@ def reference_kpi_rows(inbox: Path | list[Path], kpi_ids: Iterable[str], *, brea
     ranges = {force: r for force, r in ranges.items() if r is not None}
 
     rows: list[dict] = []
-    if not ranges:
-        return rows
-    all_first = min(r[0] for r in ranges.values())
-    all_last = max(r[1] for r in ranges.values())
-
     for kpi_id in kpi_ids:
-        kind = KPIS[kpi_id][0]
+        spec = KPIS[kpi_id]
+        # The forces this KPI exists for: every force with a range, or, for the v1.1
+        # tables' KPIs, those whose used extract has the file. ALL is computed over these
+        # forces only: their records, their months and their provisional flags.
+        forces = [f for f in sorted(ranges) if spec.source is None or getattr(extracts[f], spec.source) is not None]
+        if not forces:
+            continue
+
+        settling = spec.settling_days
         pooled: dict[tuple[str, date], list] = {}
-        for force in sorted(ranges):
+        for force in forces:
             first, last = ranges[force]
             groups: dict[tuple[str, date], list] = {}
             for month, breakdown, item in _entries(kpi_id, extracts[force], breakdowns):
@@ -1044,10 +1327,29 @@ def reference_kpi_rows(inbox: Path | list[Path], kpi_ids: Iterable[str], *, brea
                 if first <= month <= last:
                     groups.setdefault((breakdown, month), []).append(item)
                     pooled.setdefault((breakdown, month), []).append(item)
-            rows.extend(_rows_for(force, kpi_id, kind, groups, first, last))
-        # ALL: every month from the earliest to the latest month of any force; a count
-        # KPI gets a row (possibly zero) for each of them.
-        rows.extend(_rows_for("ALL", kpi_id, kind, pooled, all_first, all_last))
+            spans = [(first, last, extracts[force].d_t)]
+            rows.extend(_rows_for(force, kpi_id, groups, first, last, partial(_provisional, spans=spans, p=settling)))
+
+        # ALL is provisional when the month is provisional for at least one of the KPI's
+        # forces whose published range includes it.
+        spans = [(ranges[f][0], ranges[f][1], extracts[f].d_t) for f in forces]
+        all_provisional = partial(_provisional, spans=spans, p=settling)
+
+        # ALL: every month from the earliest to the latest month of the KPI's forces; a
+        # count KPI gets a row (possibly zero) for each of them.
+        all_first = min(ranges[f][0] for f in forces)
+        all_last = max(ranges[f][1] for f in forces)
+        rows.extend(_rows_for("ALL", kpi_id, pooled, all_first, all_last, all_provisional))
 
     rows.sort(key=lambda r: (r["force_code"], r["kpi_id"], r["breakdown"], r["period"]))
     return rows
+
+
+def reference_row_counts(inbox: Path | list[Path]) -> dict[tuple[str, str], tuple[int, int]]:
+    """{(force_code, table): (rows read, rows quarantined)} of each force's used extract,
+    for every file the extract has (the optional files only when present)."""
+    counts = {}
+    for force, ex in load_latest_extracts(inbox).items():
+        for table, read in ex.rows_read.items():
+            counts[(force, table)] = (read, ex.quarantined[table])
+    return counts
