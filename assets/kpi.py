@@ -10,7 +10,6 @@ from dagster_duckdb import DuckDBResource
 from assets.stage import FORCE_BACKFILL, FORCES, run_extracts, run_inventory
 from assets.validate import valid_rows
 from pipelines.cache import write_json
-from pipelines.contract import TABLES
 from pipelines.extract_store import extract_key
 from pipelines.forces import read_force_state, state_path
 from pipelines.kpi_partials import compute_partials, partials_key
@@ -34,19 +33,21 @@ def kpi_partials(context: AssetExecutionContext, settings: FlightDeckSettings, r
     Stored by content: a force whose extract is unchanged is not computed again."""
     forces, extracts = run_extracts(context, settings)
     paths = settings.paths
-    computed = reused = 0
+    states, targets, valid = {}, {}, {}
     for force in forces:
         mine = [e for e in extracts if e.force_code == force]
         state = read_force_state(paths.state, force, mine)
         if not state or not state["used"]:
             continue
         used = next(e for e in mine if e.extract_id == state["used"])
-        folder = paths.cache / "kpi" / partials_key(extract_key(used))
-        reused += folder.exists()
-        computed += not folder.exists()
-        valid = {t.name: Path(state["used_result"]) / "valid" / f"{t.name}.parquet" for t in TABLES}
-        compute_partials(valid, folder, settings.limits)
-        write_json(state_path(paths.state, force, mine), {**state, "partials": str(folder)})
+        states[force] = (mine, state)
+        targets[force] = paths.cache / "kpi" / partials_key(extract_key(used))
+        valid[force] = Path(state["used_result"])
+    computed = sum(not folder.exists() for folder in targets.values())
+    reused = len(targets) - computed
+    compute_partials(valid, targets, settings.limits)
+    for force, (mine, state) in states.items():
+        write_json(state_path(paths.state, force, mine), {**state, "partials": str(targets[force])})
     context.log.info(f"kpi: {len(forces)} force(s): partials computed for {computed}, reused for {reused}")
     return MaterializeResult(metadata={"forces_computed": computed, "forces_reused": reused})
 

@@ -253,9 +253,10 @@ def command_synth(args: argparse.Namespace) -> int:
             print(folder)
         return EXIT_OK
 
+    extra = {"extracted_at": args.extracted_at} if args.extracted_at else {}
     folders = write_inbox(
         Path(args.out), forces=args.forces, years=args.years, seed=args.seed,
-        cases_per_force_year=args.cases_per_force_year, progress=lambda m: print(m, file=sys.stderr),
+        cases_per_force_year=args.cases_per_force_year, progress=lambda m: print(m, file=sys.stderr), **extra,
     )  # fmt: skip
     for folder in folders:
         print(folder)
@@ -344,6 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     synth.add_argument("--years", type=int, default=3)
     synth.add_argument("--seed", type=int, default=20261123)
     synth.add_argument("--cases-per-force-year", type=int, default=400)
+    synth.add_argument("--extracted-at", default=None, help="T of every extract (ISO 8601 with offset)")
     synth.add_argument(
         "--raw-samples",
         action="store_true",
@@ -370,6 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `flightdeck` console script."""
+    import warnings
+
+    # Dagster's notices about its own beta parameters are for its developers, not for operators.
+    warnings.filterwarnings("ignore", message=r".*(is currently in beta|is superseded|is deprecated).*")
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

@@ -242,13 +242,13 @@ def _read_extracted_at(extract: Extract, text, run_started: datetime | None) -> 
     if extracted_at is None:
         extract.reject("manifest.json", f"extracted_at {_shown(text)} is not an ISO 8601 timestamp with an offset or Z")
         return
+    if extracted_at < EARLIEST_EXTRACT:
+        extract.reject("manifest.json", f"extracted_at {_shown(text)} is before 1900: not a plausible extract time")
+        return
     try:
         extracted_at.astimezone(LONDON)
     except (OverflowError, ValueError):
         extract.reject("manifest.json", f"extracted_at {_shown(text)} is out of range")
-        return
-    if extracted_at < EARLIEST_EXTRACT:
-        extract.reject("manifest.json", f"extracted_at {_shown(text)} is before 1900: not a plausible extract time")
         return
     if run_started is not None and extracted_at > run_started:
         extract.reject(

@@ -9,6 +9,7 @@ the message gives.
 from __future__ import annotations
 
 import errno
+import os
 import re
 import signal
 
@@ -52,14 +53,36 @@ class Interrupted(BaseException):
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
 
+_signals_seen: list[int] = []
+_wakeup: list[int] = []
+
+
 def raise_on_signals() -> None:
-    """Make SIGTERM (and SIGINT) stop the run like an exception, so clean-up code runs."""
+    """Make SIGTERM (and SIGINT) stop the run like an exception, so clean-up code runs, and remember
+    which signal came: Dagster maps both to one interrupt while a job executes, but Python also
+    writes every signal's number to a wake-up pipe, whoever handles it."""
 
     def handler(signum, _frame):
         raise Interrupted(signum)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
+    read_end, write_end = os.pipe()
+    os.set_blocking(read_end, False)
+    os.set_blocking(write_end, False)
+    signal.set_wakeup_fd(write_end)
+    _wakeup.append(read_end)
+
+
+def signal_received() -> str | None:
+    """The name of the last interrupting signal this process received, if any."""
+    for read_end in _wakeup:
+        try:
+            _signals_seen.extend(os.read(read_end, 64))
+        except BlockingIOError:
+            pass
+    names = [signal.Signals(n).name for n in _signals_seen if n in (signal.SIGTERM, signal.SIGINT)]
+    return names[-1] if names else None
 
 
 ERRNO_TEXT = re.compile(r"\[Errno (\d+)\][^\n]*?(?:: '([^']+)')?\s*$", re.M)
@@ -93,8 +116,10 @@ def _facts_of_serialized(info) -> list[tuple[str, str, int | None, str | None]]:
 
 def _describe(facts: list[tuple[str, str, int | None, str | None]]) -> str:
     for name, message, _errno, _file in facts:
-        if name in ("Interrupted", "KeyboardInterrupt"):
-            return message if name == "Interrupted" and message else "interrupted by SIGINT"
+        if name in ("Interrupted", "KeyboardInterrupt", "DagsterExecutionInterruptedError"):
+            if name == "Interrupted" and message:
+                return message
+            return f"interrupted by {signal_received() or 'SIGINT'}"
     for name, message, _errno, _file in facts:
         if name in ("RunFailure", "LockHeld", "PathProblem"):
             return message

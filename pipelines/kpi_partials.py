@@ -1,4 +1,4 @@
-"""One force's KPI work: its items and the partial aggregates the national roll-up adds up.
+"""Each force's KPI work: its items and the partial aggregates the national roll-up adds up.
 
 Every KPI is computed force by force (pseudonyms are per force, and each force's months and
 snapshots depend only on its own extract), from the valid rows of the force's used extract:
@@ -7,8 +7,10 @@ the KPI's items query, the range filter, the breakdowns, then the partial query 
 themselves for medians, events and items per duration for Kaplan-Meier medians. The roll-up
 (`pipelines.rollup`) turns the partials of every force into the rows of each force and ALL.
 
-Partials are stored by content under the used extract's key and the KPI code's fingerprint,
-so a force whose extract has not changed is not computed again.
+The forces a run has to compute are computed together, in one DuckDB session (each query
+carries force_code, so a batch costs one pass per KPI however many forces it holds), and
+each force's partials are stored by content under its used extract's key and the KPI code's
+fingerprint, so a force whose extract has not changed is not computed again.
 """
 
 from __future__ import annotations
@@ -25,21 +27,20 @@ from pipelines.kpis import KPIS
 from pipelines.rules import sql_literal
 from pipelines.warehouse import run_sql_file
 
-# Partial tables: what each kind leaves for the roll-up.
-PARTIAL_FILES = {
-    "sums": "kpi_sum_partials.parquet",  # proportion, ratio, count
-    "median": "kpi_median_partials.parquet",
-    "km_median": "kpi_km_partials.parquet",
-}
-FORCE_FILES = ["force_ranges.parquet", "attrition_partials.parquet", *PARTIAL_FILES.values()]
+# What each kind leaves for the roll-up, one table (and Parquet file) per shape.
 PARTIAL_DDL = {
-    "sums": "kpi_id varchar, kind varchar, force_code varchar, breakdown varchar, period date, numerator double, "
-    "denominator double",
-    "median": "kpi_id varchar, force_code varchar, breakdown varchar, period date, measure double",
-    "km_median": "kpi_id varchar, force_code varchar, breakdown varchar, period date, duration double, "
+    "kpi_sum_partials": "kpi_id varchar, kind varchar, force_code varchar, breakdown varchar, period date, "
+    "numerator double, denominator double",  # proportion, ratio, count
+    "kpi_median_partials": "kpi_id varchar, force_code varchar, breakdown varchar, period date, measure double",
+    "kpi_km_partials": "kpi_id varchar, force_code varchar, breakdown varchar, period date, duration double, "
     "events bigint, items bigint",
 }
-KIND_TABLE = {"proportion": "sums", "ratio": "sums", "count": "sums", "median": "median", "km_median": "km_median"}
+KIND_TABLE = {
+    "proportion": "kpi_sum_partials", "ratio": "kpi_sum_partials", "count": "kpi_sum_partials",
+    "median": "kpi_median_partials", "km_median": "kpi_km_partials",
+}  # fmt: skip
+FORCE_TABLES = ["force_ranges", "attrition_partials", *PARTIAL_DDL]
+DONE_FILE = f"{FORCE_TABLES[-1]}.parquet"  # written last: a folder holding it is complete
 
 
 def partials_key(extract_key: str) -> str:
@@ -47,16 +48,13 @@ def partials_key(extract_key: str) -> str:
     return key_of("kpi", code_fingerprint("kpi"), extract_key)
 
 
-def _valid_views(con, valid_paths: dict[str, Path]) -> None:
-    for table in TABLES:
-        con.execute(
-            f"create view valid_{table.name} as select * from read_parquet({sql_literal(str(valid_paths[table.name]))})"
-        )
+def _parquet(paths: list[Path]) -> str:
+    return "read_parquet([" + ", ".join(sql_literal(str(p)) for p in paths) + "])"
 
 
 def _kpi_partials(con) -> None:
     for name, columns in PARTIAL_DDL.items():
-        con.execute(f"create table partial_{name} ({columns})")
+        con.execute(f"create table {name} ({columns})")
     for kpi in KPIS:
         run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
         in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
@@ -65,46 +63,46 @@ def _kpi_partials(con) -> None:
             run_sql_file(con, "kpi/breakdowns.sql", create_table="kpi_items", temp=True)
         run_sql_file(con, f"kpi/partial/{kpi.kind}.sql", create_table="kpi_partial", temp=True)
         target = KIND_TABLE[kpi.kind]
-        extra = "$kind, " if target == "sums" else ""
+        kind = "$kind, " if target == "kpi_sum_partials" else ""
         con.execute(
-            f"insert into partial_{target} select $kpi_id, {extra}* from kpi_partial",
-            {"kpi_id": kpi.kpi_id, **({"kind": kpi.kind} if extra else {})},
+            f"insert into {target} select $kpi_id, {kind}* from kpi_partial",
+            {"kpi_id": kpi.kpi_id, **({"kind": kpi.kind} if kind else {})},
         )
 
 
-def compute_partials(valid_paths: dict[str, Path], folder: Path, limits: DuckDBLimits | None = None) -> Path:
-    """Compute one force's partials from its valid rows and store them in `folder` (written under a
-    temporary name, then renamed)."""
-    if (folder / FORCE_FILES[-1]).exists():
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+def compute_partials(valid_folders: dict[str, Path], targets: dict[str, Path], limits: DuckDBLimits | None = None):
+    """Compute the partials of several forces at once, from each force's used extract (its store
+    folder holding valid/<table>.parquet), and store each force's in its target folder (written
+    under a temporary name, then renamed)."""
+    pending = {force: folder for force, folder in targets.items() if not (folder / DONE_FILE).exists()}
+    if not pending:
+        return
+    con = connect(limits=limits)
+    works = {}
     try:
-        con = connect(limits=limits)
-        try:
-            _valid_views(con, valid_paths)
-            run_sql_file(con, "kpi/force_ranges.sql", create_table="force_ranges")
-            run_sql_file(con, "kpi/force_month_ends.sql", create_table="force_month_ends")
-            run_sql_file(con, "kpi/open_cases_at_month_end.sql", create_table="open_cases_at_month_end")
-            run_sql_file(con, "kpi/attrition_partials.sql", create_table="attrition_partials")
-            _kpi_partials(con)
-            outputs = {
-                "force_ranges.parquet": "force_ranges",
-                "attrition_partials.parquet": "attrition_partials",
-                **{file: f"partial_{name}" for name, file in PARTIAL_FILES.items()},
-            }
-            for file, table in outputs.items():
-                con.execute(f"copy {table} to {sql_literal(str(work / file))} (format parquet)")
-        finally:
-            con.close()
+        for table in TABLES:
+            files = [valid_folders[force] / "valid" / f"{table.name}.parquet" for force in sorted(pending)]
+            con.execute(f"create view valid_{table.name} as select * from {_parquet(files)}")
+        run_sql_file(con, "kpi/force_ranges.sql", create_table="force_ranges")
+        run_sql_file(con, "kpi/force_month_ends.sql", create_table="force_month_ends")
+        run_sql_file(con, "kpi/open_cases_at_month_end.sql", create_table="open_cases_at_month_end")
+        run_sql_file(con, "kpi/attrition_partials.sql", create_table="attrition_partials")
+        _kpi_partials(con)
+        for force, folder in pending.items():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            works[force] = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+            for table in FORCE_TABLES:
+                target = sql_literal(str(works[force] / f"{table}.parquet"))
+                query = f"select * from {table} where force_code = {sql_literal(force)}"
+                con.execute(f"copy ({query}) to {target} (format parquet)")
         checkpoint("kpi")
-        try:
-            work.rename(folder)
-        except OSError:
-            if not (folder / FORCE_FILES[-1]).exists():
-                raise
+        for force, folder in pending.items():
+            try:
+                works.pop(force).rename(folder)
+            except OSError:
+                if not (folder / DONE_FILE).exists():
+                    raise
+    finally:
+        con.close()
+        for work in works.values():
             shutil.rmtree(work, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
-    return folder

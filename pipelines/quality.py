@@ -159,6 +159,8 @@ def run_gate(valid_files: dict[str, list[Path]], work: Path | None = None, log=N
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=work) as folder:
         database = Path(folder) / "gate.duckdb"
         write_gate_database(database, valid_files)

@@ -16,7 +16,7 @@ from pipelines.contract import TABLES
 from pipelines.extracts import Extract
 from pipelines.failures import RunFailure
 from pipelines.forces import inventory_forces, read_force_state
-from pipelines.kpi_partials import FORCE_FILES
+from pipelines.kpi_partials import FORCE_TABLES
 from pipelines.kpis import KPIS
 from pipelines.rules import sql_literal
 from pipelines.warehouse import run_sql_file
@@ -155,8 +155,8 @@ def write_kpi_catalogue(con) -> None:
 def write_kpi_monthly(con, inputs: NationalInputs) -> int:
     """`kpi_monthly` for every force and ALL from the forces' partials; returns its row count."""
     folders = [folder for _force, folder in sorted(inputs.partials.items())]
-    for file in FORCE_FILES:
-        table = file.removesuffix(".parquet")
+    for table in FORCE_TABLES:
+        file = f"{table}.parquet"
         kept = "" if table in KEPT_TABLES else "temp "  # the KPI partials are big and only needed here
         con.execute(f"create or replace {kept}table {table} as select * from {_parquet([f / file for f in folders])}")
     results = []
