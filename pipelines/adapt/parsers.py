@@ -16,8 +16,6 @@ Values reach SQL only as parameters (`$p1`, `$p2`, ...); identifiers are quoted.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pipelines.adapt.mapping import EXCEL, ColumnSpec, Mapping, TimeSpec
 from pipelines.contract import Column
@@ -70,9 +68,16 @@ class Params:
         return f"${name}"
 
 
-def null_tokens(mapping: Mapping, column: ColumnSpec) -> list[str]:
+def null_tokens(mapping: Mapping, column: ColumnSpec | None = None) -> list[str]:
     """Every null token of a column (the defaults plus its own), normalised and lower-cased."""
-    return sorted({normalise(t).lower() for t in [*mapping.defaults.null, *column.null]} - {""})
+    own = column.null if column is not None else []
+    return sorted({normalise(t).lower() for t in [*mapping.defaults.null, *own]} - {""})
+
+
+def is_blank_sql(expression: str, token_list: str) -> str:
+    """True when a varchar expression is empty or a null token (`token_list`: a parameter)."""
+    text = normalised_sql(expression)
+    return f"({text} is null or list_contains({token_list}, lower({text})))"
 
 
 def cleaned_sql(sources: list[str], tokens: list[str], params: Params) -> str:
@@ -170,24 +175,3 @@ def resolve_local_sql(local: str, time: TimeSpec, params: Params) -> tuple[str, 
         f"when {nonexistent} then 'nonexistent' end"
     )
     return utc, problem
-
-
-def local_to_utc(moment: datetime, time: TimeSpec) -> datetime:
-    """One naive local date-time to an aware UTC one, by the same rules as `resolve_local_sql`."""
-    if moment.tzinfo is not None:
-        return moment.astimezone(ZoneInfo("UTC"))
-    zone = ZoneInfo(time.timezone)
-    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
-    utc = ZoneInfo("UTC")
-    if first.utcoffset() == second.utcoffset():
-        return first.astimezone(utc)
-    round_trip = first.astimezone(utc).astimezone(zone).replace(tzinfo=None)
-    if round_trip == moment:  # both readings exist: the autumn repeated hour
-        if time.ambiguous == "error":
-            raise ValueError(f"{moment:%Y-%m-%d %H:%M} is ambiguous in {time.timezone} (clocks went back)")
-        chosen = first if time.ambiguous == "earlier" else second
-        return chosen.astimezone(utc)
-    if time.nonexistent == "error":
-        raise ValueError(f"{moment:%Y-%m-%d %H:%M} does not exist in {time.timezone} (clocks went forward)")
-    # fold=0 reads a missing time with the offset before the gap: 01:30 GMT is 02:30 BST.
-    return (moment - (first.utcoffset() or timedelta(0))).replace(tzinfo=utc)

@@ -136,20 +136,34 @@ def write_east_style(canonical: Path, out: Path) -> None:
             {_dmy("reported_date")} as "Created Date",
             coalesce({_dmy("offence_date")}, '') as "Committed From Date",
             coalesce(victim_age, 'Not recorded') as "Vic - age at committed from date",
-            {_case("victim_sex", {"female": "Female / Transgender Female", "male": "Male / Transgender Male",
-                                  "other": "Indeterminate", "unknown": "Unknown"})} as "Vic - gender",
+            {
+        _case(
+            "victim_sex",
+            {
+                "female": "Female / Transgender Female",
+                "male": "Male / Transgender Male",
+                "other": "Indeterminate",
+                "unknown": "Unknown",
+            },
+        )
+    } as "Vic - gender",
             {_case("victim_ethnicity", ethnicity, "'#N/A'")} as "Vic - ethnicity",
             suspect as "Suspect Ref",
             coalesce(suspect_age, '-') as "Susp - age",
-            {_case("suspect_sex", {"female": "F", "male": "M", "other": "Indeterminate", "unknown": "U"},
-                   "'NULL'")} as "Susp - gender",
+            {
+        _case("suspect_sex", {"female": "F", "male": "M", "other": "Indeterminate", "unknown": "U"}, "'NULL'")
+    } as "Susp - gender",
             {_case("suspect_ethnicity", ethnicity, "'#N/A'")} as "Susp - ethnicity",
             {_case("relationship", relationship, "'None recorded'")} as "Victim Suspect Relationship",
             {_case("domestic_abuse", {"true": "Y", "false": "N"})} as "DA Flag",
             {_case("third_party_report", {"true": "Yes", "false": "No"})} as "Third Party",
             coalesce(officer_id, '') as "OIC",
-            {_case("victim_support_at_report", {"supports": "Supports", "does_not_support": "Does not support",
-                                                "unknown": "Unknown"})} as "Victim Stance",
+            {
+        _case(
+            "victim_support_at_report",
+            {"supports": "Supports", "does_not_support": "Does not support", "unknown": "Unknown"},
+        )
+    } as "Victim Stance",
             coalesce({_dmy("victim_withdrawal_date")}, 'No incident linked') as "Withdrawal Date",
             coalesce({_dmy("isva_referral_date")}, '') as "ISVA Referral",
             coalesce({_dmy("early_advice_requested_date")}, '') as "EA Requested",
@@ -188,8 +202,17 @@ def write_east_style(canonical: Path, out: Path) -> None:
         select
             case_id as "Crime Key",
             {_dmy("contact_date")} as "Contact Date",
-            {_case("contact_type", {"update": "Victim update", "needs_assessment": "Needs assessment",
-                                    "nfa_explained": "NFA explained", "other": "Other"})} as "Contact Type"
+            {
+        _case(
+            "contact_type",
+            {
+                "update": "Victim update",
+                "needs_assessment": "Needs assessment",
+                "nfa_explained": "NFA explained",
+                "other": "Other",
+            },
+        )
+    } as "Contact Type"
         from contacts order by n
     """
     _copy(con, contacts, out / "victim_contacts.csv")
@@ -295,8 +318,9 @@ def write_west_style(canonical: Path, out: Path) -> None:
         select
             case_id as "Occurrence ID",
             {_dmy("contact_date", "%d/%m/%y")} as "Date",
-            {_case("contact_type", {"update": "UPD", "needs_assessment": "NA", "nfa_explained": "NFA",
-                                    "other": "OTH"})} as "Type"
+            {
+        _case("contact_type", {"update": "UPD", "needs_assessment": "NA", "nfa_explained": "NFA", "other": "OTH"})
+    } as "Type"
         from contacts order by n
     """
     _copy(con, contacts, out / f"{prefix}_contacts.csv")
@@ -322,4 +346,3 @@ def write_raw_samples(raw_dir: Path, seed: int = DEFAULT_SEED) -> list[Path]:
             STYLES[force](canonical[index], folder)
             folders.append(folder)
     return folders
-

@@ -87,7 +87,7 @@ def test_joined_files_give_columns_and_must_not_repeat_rows(tmp_path):
 
 def test_manifest_facts_from_a_sidecar_and_a_file_name(tmp_path):
     head = (
-        'force_code = { file_name = "crimes", pattern = \'^([A-Z]+)_\' }\n'
+        'force_code = { file_name = "crimes", pattern = \'([A-Z]+)_.*\' }\n'
         "extracted_at = { sidecar = \"run.txt\", pattern = 'Run at: (.+)', format = \"%d/%m/%Y %H:%M\" }\n"
     )
     report, _ = adapt_rows(
@@ -100,7 +100,7 @@ def test_manifest_facts_from_a_sidecar_and_a_file_name(tmp_path):
     report, _ = adapt_rows(
         tmp_path, "", "Ref\nA\n", manifest=head, crimes_name="WEST_crimes.csv", files={"run.txt": "no time\n"}
     )
-    assert report.problems == ["manifest.extracted_at.pattern: 'Run at: (.+)' is not found in run.txt"]
+    assert report.problems == ["manifest.extracted_at.pattern: 'Run at: (.+)' does not match any whole line of run.txt"]
 
 
 def test_cli_check_prints_coverage_and_exits_2_on_an_unmapped_value(tmp_path, capsys):
@@ -108,7 +108,7 @@ def test_cli_check_prints_coverage_and_exits_2_on_an_unmapped_value(tmp_path, ca
     mapping, source = tmp_path / "raw" / "mapping.toml", tmp_path / "raw"
     assert main(["adapt", "--check", "--mapping", str(mapping), "--source", str(source)]) == 0
     printed = capsys.readouterr().out
-    assert "| cases.relationship | Rel | error | 1 | 0 | 1 |" in printed
+    assert "| cases.relationship | crimes | Rel | error | 1 | 0 | 1 |" in printed
     (source / "crimes.csv").write_text("Ref,Rel\nA,Neighbour\n")
     assert main(["adapt", "--check", "--mapping", str(mapping), "--source", str(source)]) == 2
     assert "- cases.relationship (crimes.csv: Rel): 'Neighbour' x1 (unmapped), lines 2" in capsys.readouterr().out

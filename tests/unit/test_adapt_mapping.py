@@ -31,7 +31,7 @@ def test_the_test_mapping_and_both_sample_mappings_load(tmp_path):
 def test_an_unknown_key_is_named_with_its_path(tmp_path):
     text = GOOD.replace('case_id = { source = "Ref" }', 'case_id = { source = "Ref", sorce = "x" }')
     assert problems(tmp_path, text) == [
-        "tables.cases.columns.case_id.sorce: unknown key (check the spelling against the README)"
+        "tables.cases.columns.case_id.sorce: unknown key (check the spelling against docs/adapters.md)"
     ]
 
 
