@@ -65,15 +65,14 @@ def test_drop_rules_leave_out_administrative_rows(tmp_path):
 
 def test_joined_files_give_columns_and_must_not_repeat_rows(tmp_path):
     extra = (
-        '[files.suspects]\npath = "suspects.csv"\n'
-        '[[tables.cases.join]]\nfile = "suspects"\non = { "Ref" = "Crime" }\n'
+        '[files.suspects]\npath = "suspects.csv"\n[[tables.cases.join]]\nfile = "suspects"\non = { "Ref" = "Crime" }\n'
     )
     suspects = "Crime,Suspect,Ref\nA,S1,x\nC,S3,y\n"
     columns = 'suspect_id = { source = "Suspect" }\n'
     report, _ = adapt_rows(tmp_path, columns, "Ref\nA\nB\n", extra=extra, files={"suspects.csv": suspects})
     # "Ref" is in both files, so case_id must say which.
     assert report.problems == [
-        'tables.cases.columns.case_id.source: column \'Ref\' is in crimes and suspects; say which with file = "..."'
+        "tables.cases.columns.case_id.source: column 'Ref' is in crimes and suspects; say which with file = \"...\""
     ]
     fixed = columns + 'case_id = { source = "Ref", file = "crimes" }\n'
     report, rows = adapt_rows(tmp_path, fixed, "Ref\nA\nB\n", extra=extra, files={"suspects.csv": suspects})
@@ -87,8 +86,8 @@ def test_joined_files_give_columns_and_must_not_repeat_rows(tmp_path):
 
 def test_manifest_facts_from_a_sidecar_and_a_file_name(tmp_path):
     head = (
-        'force_code = { file_name = "crimes", pattern = \'([A-Z]+)_.*\' }\n'
-        "extracted_at = { sidecar = \"run.txt\", pattern = 'Run at: (.+)', format = \"%d/%m/%Y %H:%M\" }\n"
+        "force_code = { file_name = \"crimes\", pattern = '([A-Z]+)_.*' }\n"
+        'extracted_at = { sidecar = "run.txt", pattern = \'Run at: (.+)\', format = "%d/%m/%Y %H:%M" }\n'
     )
     report, _ = adapt_rows(
         tmp_path, "", "Ref\nA\n", manifest=head, crimes_name="WEST_crimes.csv",
