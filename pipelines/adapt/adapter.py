@@ -474,6 +474,8 @@ class _Run:
                 return None
             index = ref.position - 1
             name = relation.header[index]
+            if not name:
+                return Picked(relation, index, f"column {ref.position} (no name)", f"column {ref.position} (no name)")
             return Picked(relation, index, f"column {ref.position} ({name})", f"column {ref.position} ({name!r})")
         name = _ref_name(ref)
         positions = relation.positions(name)
