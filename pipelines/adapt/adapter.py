@@ -343,6 +343,7 @@ class _Run:
         self.progress = progress or (lambda message: None)
         self.con = duckdb.connect()
         self.con.execute("set TimeZone = 'UTC'")
+        self.con.execute("set enable_progress_bar = false")
         self.con.execute(TIME_MACROS)
         self.paths: dict[str, Path] = {}
         self.relations: dict[str, Relation] = {}
@@ -658,16 +659,28 @@ class _Run:
             return None
         params = Params()
         tokens = params.add(null_tokens(self.mapping))
-        selects = []
+        width = len(blocks[0])
+        # One pass over the rows: each row carries a list of its blocks, unnested into rows.
+        structs = []
         for b, block in enumerate(blocks):
-            values = [f"{p.bare} as u{k + 1}" for k, p in enumerate(block.values())]
-            if unpivot.names_to:
-                label = str(b + 1) if unpivot.blocks else relation.header[next(iter(block.values())).index]
-                values.insert(0, f"{params.add(label)}::varchar as u0")
-            filled = " or ".join(f"not {is_blank_sql(p.bare, tokens)}" for p in block.values())
-            selects.append(f"select * replace ({b} as __block), {', '.join(values)} from {table} where {filled}")
+            label = str(b + 1) if unpivot.blocks else relation.header[next(iter(block.values())).index]
+            fields = [f"b: {b}", f"name: {params.add(label)}::varchar"]
+            fields += [f"v{k + 1}: {p.bare}" for k, p in enumerate(block.values())]
+            structs.append("{" + ", ".join(fields) + "}")
+        filled = " or ".join(f"not {is_blank_sql(f'__cell.v{k + 1}', tokens)}" for k in range(width))
+        values = (["__cell.name as u0"] if unpivot.names_to else []) + [
+            f"__cell.v{k + 1} as u{k + 1}" for k in range(width)
+        ]
         long = f"t_{name}_long"
-        self.execute(f"create temp table {long} as {' union all '.join(selects)}", params.values)
+        self.execute(
+            f"""
+            create temp table {long} as
+            select * exclude (__cell) replace (__cell.b as __block), {", ".join(values)}
+            from (select *, unnest([{", ".join(structs)}]) as __cell from {table})
+            where {filled}
+            """,
+            params.values,
+        )
         keys = list(blocks[0])
         header = relation.header + ([unpivot.names_to] if unpivot.names_to else []) + keys
         columns = relation.columns + (["u0"] if unpivot.names_to else []) + [f"u{k + 1}" for k in range(len(keys))]
@@ -855,31 +868,55 @@ class _Run:
         return dropped
 
     def _map_and_parse(self, table_name: str, plans: list[_Plan]) -> None:
+        """Steps 3-5 of reading a value, each stage a struct per row so every expression is
+        computed once: mapped text, then (for date-times) the naive local time and its two
+        candidate instants, then the parsed value and its problem, then status and result."""
+        t = f"t_{table_name}"
         params = Params()
         mapped = [f"m{i}: {mapped_sql(f'v{i}', p.spec, p.column, params)}" for i, p in enumerate(plans)]
-        # Step 3-4 into a struct per row keeps each expression computed once.
         struct = f", {{{', '.join(mapped)}}} as m" if mapped else ""
-        self.execute(
-            f"create temp table t_{table_name}_mapped as select *{struct} from t_{table_name}_cleaned",
-            params.values,
-        )
+        self.execute(f"create temp table {t}_mapped as select *{struct} from {t}_cleaned", params.values)
+        stages = [f"{t}_cleaned", f"{t}_mapped"]
+        stamps = [i for i, p in enumerate(plans) if p.column.type == "timestamp"]
         params = Params()
+        if stamps:
+            local = []
+            for i in stamps:
+                naive, aware = local_time_sql(f"m.m{i}", plans[i].spec.formats, params)
+                local += [f"n{i}: {naive}", f"a{i}: {aware}"]
+            self.execute(f"create temp table {t}_local as select *, {{{', '.join(local)}}} as z from {t}_mapped",
+                         params.values)  # fmt: skip
+            params = Params()
+            zone = params.add(self.mapping.time.timezone)
+            instants = [f"b{i}: fd_before(z.n{i}, {zone}), f{i}: fd_after(z.n{i}, {zone})" for i in stamps]
+            self.execute(f"create temp table {t}_zoned as select *, {{{', '.join(instants)}}} as y from {t}_local",
+                         params.values)  # fmt: skip
+            stages += [f"{t}_local", f"{t}_zoned"]
+            params = Params()
+        values = []
+        for i, p in enumerate(plans):
+            if i in stamps:
+                utc, problem = resolve_local_sql(f"z.n{i}", self.mapping.time, params, f"y.b{i}", f"y.f{i}")
+                parsed = f"strftime(coalesce(z.a{i}, {utc}), '{TIMESTAMP_TEXT}')"
+            else:
+                parsed, problem = _parsed_sql(f"m.m{i}", p, params)
+            values.append(f"q{i}: ({parsed})::varchar, r{i}: ({problem})::varchar")
+        struct = f", {{{', '.join(values)}}} as q" if values else ""
+        self.execute(f"create temp table {t}_values as select *{struct} from {stages[-1]}", params.values)
+        stages.append(f"{t}_values")
         selects = ["__kept", "__line", "__block", "__copy"]
         for i, p in enumerate(plans):
-            parsed, problem = _parsed_sql(f"m.m{i}", p, self.mapping, params)
             unknown = "'unknown'" if "unknown" in p.column.codes else "null"
-            policy = self.mapping.unmapped_policy(p.spec)
+            fallback = unknown if self.mapping.unmapped_policy(p.spec) == "unknown" else "null"
             selects.append(f"v{i}, l{i}")
             selects.append(
-                f"case when v{i} is null then 'blank' when ({parsed}) is not null then 'mapped' "
-                f"else coalesce({problem}, 'unmapped') end as s{i}"
+                f"case when v{i} is null then 'blank' when q.q{i} is not null then 'mapped' "
+                f"else coalesce(q.r{i}, 'unmapped') end as s{i}"
             )
-            fallback = unknown if policy == "unknown" else "null"
-            selects.append(f"coalesce({parsed}, case when v{i} is not null then {fallback} end) as c{i}")
-        self.execute(
-            f"create temp table t_{table_name}_parsed as select {', '.join(selects)} from t_{table_name}_mapped",
-            params.values,
-        )
+            selects.append(f"coalesce(q.q{i}, case when v{i} is not null then {fallback} end) as c{i}")
+        self.execute(f"create temp table {t}_parsed as select {', '.join(selects)} from {t}_values")
+        for stage in stages:  # the intermediate copies are not needed again
+            self.execute(f"drop table {stage}")
 
     def _coverage(self, table_name: str, plans: list[_Plan]) -> None:
         for i, p in enumerate(plans):
@@ -951,17 +988,13 @@ class _Plan:
     described: str
 
 
-def _parsed_sql(text: str, plan: _Plan, mapping: Mapping, params: Params) -> tuple[str, str]:
-    """(canonical text, problem) of a mapped value by its column's type."""
+def _parsed_sql(text: str, plan: _Plan, params: Params) -> tuple[str, str]:
+    """(canonical text, problem) of a mapped value by its column's type (date-times apart)."""
     column, spec = plan.column, plan.spec
     if column.type == "date":
         return date_sql(text, spec.formats, params), "null"
     if column.type == "month":
         return date_sql(text, spec.formats, params, "%Y-%m"), "null"
-    if column.type == "timestamp":
-        naive, aware = local_time_sql(text, spec.formats, params)
-        utc, problem = resolve_local_sql(f"({naive})", mapping.time, params)
-        return f"strftime(coalesce({aware}, {utc}), '{TIMESTAMP_TEXT}')", problem
     if column.type == "integer":
         return (f"case when regexp_full_match({text}, '-?\\d{{1,9}}(\\.0+)?') then "
                 f"try_cast(try_cast({text} as double) as bigint)::varchar end"), "null"  # fmt: skip

@@ -49,10 +49,19 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+# Characters that normalising changes (RE2's \s is tab, line feed, form feed, carriage return
+# and space); a value without any of them, nor a double or an outer space, is already normal.
+UNNORMAL = ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)", "chr(160)", "chr(8211)", "chr(8212)")
+
+
 def normalised_sql(expression: str) -> str:
-    """Normalised text of a varchar expression; NULL when nothing is left."""
+    """Normalised text of a varchar expression (an identifier); NULL when nothing is left."""
     cleaned = f"replace(replace(replace({expression}, chr(160), ' '), chr(8211), '-'), chr(8212), '-')"
-    return f"nullif(trim(regexp_replace({cleaned}, '\\s+', ' ', 'g')), '')"
+    slow = f"nullif(trim(regexp_replace({cleaned}, '\\s+', ' ', 'g')), '')"
+    # Most values are already normal: skip the regular expression for them (CASE is lazy).
+    unusual = " or ".join(f"contains({expression}, {c})" for c in UNNORMAL)
+    return (f"(case when {expression} = '' then null "
+            f"when {unusual} or {expression} <> trim({expression}) then {slow} else {expression} end)")  # fmt: skip
 
 
 class Params:
@@ -156,10 +165,13 @@ def local_time_sql(value: str, formats: list[str], params: Params) -> tuple[str,
     return chosen(False), chosen(True)
 
 
-def resolve_local_sql(local: str, time: TimeSpec, params: Params) -> tuple[str, str]:
-    """(UTC timestamp, problem) for a naive local time; the problem is 'ambiguous' or 'nonexistent'."""
+def resolve_local_sql(
+    local: str, time: TimeSpec, params: Params, before: str | None = None, after: str | None = None
+) -> tuple[str, str]:
+    """(UTC timestamp, problem) for a naive local time; the problem is 'ambiguous' or 'nonexistent'.
+    `before` and `after` may be given already computed (`fd_before` / `fd_after` of `local`)."""
     tz = params.add(time.timezone)
-    before, after = f"fd_before({local}, {tz})", f"fd_after({local}, {tz})"
+    before, after = before or f"fd_before({local}, {tz})", after or f"fd_after({local}, {tz})"
     before_ok, after_ok = f"fd_reads_as({before}, {local}, {tz})", f"fd_reads_as({after}, {local}, {tz})"
     ambiguous = f"({before} <> {after} and {before_ok} and {after_ok})"
     nonexistent = f"(not {before_ok} and not {after_ok})"
