@@ -372,6 +372,7 @@ class _Run:
     # ----------------------------------------------------------------------- files
 
     def resolve_files(self) -> None:
+        """Find each declaration's file: exactly one match, inside the export folder."""
         for name, spec in self.mapping.files.items():
             try:
                 candidates = sorted(self.source.glob(spec.path))
@@ -743,6 +744,7 @@ class _Run:
     # ----------------------------------------------------------------------- tables
 
     def build_table(self, table_name: str) -> None:
+        """`t_<table>_parsed`: one canonical table's rows, every column mapped, with coverage."""
         spec = self.mapping.tables[table_name]
         contract = TABLES_BY_NAME[table_name]
         sources = " + ".join([spec.from_, *(j.file for j in spec.join)]) if not spec.empty else "(empty)"
@@ -959,6 +961,7 @@ class _Run:
                     )
 
     def write_table(self, table_name: str, out: Path) -> None:
+        """The canonical CSV of one table: contract columns in contract order, rows in source order."""
         contract = TABLES_BY_NAME[table_name]
         spec = self.mapping.tables[table_name]
         positions = {name: i for i, name in enumerate(spec.columns)} if not spec.empty else {}
