@@ -40,6 +40,7 @@ from pipelines.adapt.mapping import (
     ColumnPick,
     ColumnRef,
     ColumnSpec,
+    FileSpec,
     ManifestFact,
     Mapping,
     MappingError,
@@ -324,6 +325,16 @@ def _ref_name(ref: ColumnRef) -> str | None:
     return ref if isinstance(ref, str) else ref.name
 
 
+def _near(name: str, relations: list[Relation]) -> str:
+    """A hint naming a header column that differs from `name` only in spaces or capitals."""
+    wanted = normalise(name).lower()
+    for relation in relations:
+        for header in relation.header:
+            if normalise(header).lower() == wanted:
+                return f"; {relation.path} has {header!r} (spaces or capitals differ)"
+    return ""
+
+
 def _pick_hint(name: str, positions: list[int]) -> str:
     return (
         f'pick one with {{ name = "{name}", occurrence = 2 }} (the second) or '
@@ -408,7 +419,7 @@ class _Run:
         loaded: dict[tuple, tuple[str, list[str], str, int]] = {}
         for name, path in self.paths.items():
             spec, report = self.mapping.files[name], self.file_reports[name]
-            key = (path.resolve(), spec.encoding, spec.delimiter)
+            key = (path.resolve(), spec.encoding, spec.delimiter, spec.header_line)
             if key not in loaded:
                 try:
                     readable, encoding = readable_file(path, spec.encoding, self.work)
@@ -417,8 +428,10 @@ class _Run:
                     continue
                 table = f"raw{len(loaded)}"
                 with readable.open(encoding="utf-8-sig", newline="") as handle:
+                    for _ in range(spec.header_line - 1):  # title lines above the header
+                        handle.readline()
                     header = next(csv.reader(handle, delimiter=spec.delimiter), [])
-                rows = self._load(table, readable, report.path, spec.delimiter, len(header))
+                rows = self._load(table, readable, report.path, spec, len(header))
                 loaded[key] = (table, header, encoding, rows)
                 self.progress(f"adapt: {report.path}: {rows:,} rows ({encoding})")
             table, header, report.encoding, report.rows = loaded[key]
@@ -427,13 +440,13 @@ class _Run:
             columns = [f"c{i + 1}" for i in range(len(header))]
             self.relations[name] = Relation(alias, name, report.path, header, columns)
 
-    def _load(self, table: str, path: Path, shown: str, delimiter: str, width: int) -> int:
+    def _load(self, table: str, path: Path, shown: str, spec: FileSpec, width: int) -> int:
         """All columns as text, named c1, c2, ... by position, with the line each record starts on."""
         names = [f"c{i + 1}" for i in range(width)]
         columns = ", ".join(f"{c} varchar" for c in names)
         self.execute(f"create table {table} (__line bigint{', ' if names else ''}{columns})")
         if not names:
-            self.problem(f"{shown}: line 1: the file has no header")
+            self.problem(f"{shown}: line {spec.header_line}: the file has no header there")
             return 0
         malformed: list[str] = []
 
@@ -444,15 +457,17 @@ class _Run:
 
         reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=BLOCK_SIZE, column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(
+                use_threads=False, block_size=BLOCK_SIZE, column_names=names, skip_rows=spec.header_line
+            ),
             parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+                delimiter=spec.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in names}, strings_can_be_null=False
             ),
         )
-        next_line, rows = 2, 0
+        next_line, rows = spec.header_line + 1, 0
         for batch in reader:
             lines, next_line = _line_numbers(batch, next_line)
             frame = pa.RecordBatch.from_arrays([lines, *batch.columns], names=["__line", *names])
@@ -483,7 +498,7 @@ class _Run:
         positions = relation.positions(name)
         occurrence = ref.occurrence if isinstance(ref, ColumnPick) else 1
         if not positions:
-            self.problem(f"{where}: column {name!r} is not in the header of {shown}")
+            self.problem(f"{where}: column {name!r} is not in the header of {shown}{_near(name, [relation])}")
             return None
         if isinstance(ref, str) and len(positions) > 1:
             columns = " and ".join(str(p + 1) for p in positions)
@@ -513,7 +528,8 @@ class _Run:
         if len(holders) == 1:
             return self.pick(where, holders[0], ref)
         if not holders:
-            self.problem(f"{where}: column {name!r} is in none of {', '.join(r.path for r in relations)}")
+            files = ", ".join(r.path for r in relations)
+            self.problem(f"{where}: column {name!r} is in none of {files}{_near(name, relations)}")
         else:
             names = " and ".join(r.declaration for r in holders)
             self.problem(f'{where}: column {name!r} is in {names}; say which with file = "..."')

@@ -223,6 +223,7 @@ class FileSpec(Strict):
     path: str
     encoding: Literal["auto", "utf-8", "cp1252"] = "auto"
     delimiter: str = Field(default=",", min_length=1, max_length=1)
+    header_line: int = Field(default=1, ge=1, le=1000)
     drop: list[DropRule] = Field(default_factory=list)
     only: list[OnlyRule] = Field(default_factory=list)
     duplicates: DuplicateRule | None = None

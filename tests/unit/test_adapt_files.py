@@ -141,3 +141,29 @@ def test_a_semicolon_file_with_month_names_and_a_decoy_token(tmp_path):
         crimes_options='delimiter = ";"',
     )
     assert report.ok and [r.get("offence_date") for r in rows] == ["2019-01-31", None, "2025-08-07"]
+
+
+def test_title_lines_above_the_header_are_skipped_and_lines_keep_their_numbers(tmp_path):
+    raw = 'RASSO report, "all crimes"\nRun by analyst\n\nRef,Rel\nA,Known by sight\nB,Lodger\n'
+    report, _ = adapt_rows(tmp_path, RELATIONSHIP, raw, crimes_options="header_line = 4")
+    # Lodger is on the file's line 6.
+    assert report.problems == [
+        "crimes.csv: line 6: column 'Rel' (cases.relationship): value 'Lodger' is not covered by the mapping "
+        '(1 rows, lines 6); add it to tables.cases.columns.relationship or set unmapped = "unknown"'
+    ]
+    report, rows = adapt_rows(tmp_path, RELATIONSHIP, raw.replace("B,Lodger\n", ""), crimes_options="header_line = 4")
+    assert report.ok and [(r["case_id"], r["relationship"]) for r in rows] == [("A", "acquaintance")]
+
+
+def test_a_column_name_that_differs_only_in_spaces_or_capitals_is_pointed_out(tmp_path):
+    report, _ = adapt_rows(tmp_path, 'relationship = { source = "rel" }', "Ref,Rel \nA,x\n")
+    assert report.problems == [
+        "tables.cases.columns.relationship.source: column 'rel' is in none of crimes.csv; crimes.csv has 'Rel ' "
+        "(spaces or capitals differ)"
+    ]
+    report, _ = adapt_rows(tmp_path, "", "Ref,Status \nA,x\n", crimes_options='only = [{ column = "status", '
+                           'values = ["x"] }]')  # fmt: skip
+    assert report.problems == [
+        "files.crimes.only.0.column: column 'status' is not in the header of crimes.csv; crimes.csv has 'Status ' "
+        "(spaces or capitals differ)"
+    ]
