@@ -125,6 +125,7 @@ class TableReport:
     rows: int = 0
     unpivot: str = ""
     counted: str = ""
+    filtered: int = 0
     dropped_with_case: int = 0
     written: bool = True
 
@@ -194,14 +195,15 @@ class AdaptReport:
         if self.table_details:
             lines += [
                 "",
-                "| table | from | source rows | unpivot | count | dropped with their case | rows written |",
-                "|---|---|---|---|---|---|---|",
+                "| table | from | source rows | unpivot | count | dropped by table filters | dropped with their case "
+                "| rows written |",
+                "|---|---|---|---|---|---|---|---|",
             ]
             for t in self.table_details:
                 written = str(t.rows) if t.written else "not written"
                 lines.append(
                     f"| {t.table} | {_cell(t.source)} | {t.rows_read} | {_cell(t.unpivot)} | {_cell(t.counted)} "
-                    f"| {t.dropped_with_case} | {written} |"
+                    f"| {t.filtered} | {t.dropped_with_case} | {written} |"
                 )
         lines += [
             "",
@@ -810,7 +812,8 @@ class _Run:
             joins.append(f"left join {joined.alias}_kept as {alias} on {on}")
 
         params = Params()
-        cleaned, lines, plans = ["r.__kept", "r.__line", "r.__block", "r.__copy"], [], []
+        kept = self._table_filters(table_name, spec, relations, " ".join(joins), params, details)
+        cleaned, lines, plans = [f"{kept} as __kept", "r.__line", "r.__block", "r.__copy"], [], []
         for column_name, column_spec in spec.columns.items():
             where = f"tables.{table_name}.columns.{column_name}"
             column = contract.column(column_name)
@@ -856,6 +859,54 @@ class _Run:
             self._dropped_cases(plans)
         self._coverage(table_name, plans)
         self.progress(f"adapt: {table_name}: {details.rows:,} rows mapped")
+
+    def _table_filters(self, table_name: str, spec: TableSpec, relations: list[Relation], joins: str,
+                       params: Params, details: TableReport) -> str:  # fmt: skip
+        """The table's own `drop` and `only` rules, on columns of any of its files after the
+        joins: the SQL that says whether a row stays. Counts what they leave out."""
+        conditions = []
+        rules = [("drop", i, rule) for i, rule in enumerate(spec.drop)]
+        rules += [("only", i, rule) for i, rule in enumerate(spec.only)]
+        for kind, i, rule in rules:
+            where = f"tables.{table_name}.{kind}.{i}.column"
+            picked = self.pick_in(where, relations, rule.column, None)
+            if picked is None:
+                continue
+            tokens = params.add([normalise(v).lower() for v in rule.values])
+            value = f"lower({_norm(picked.sql)})"
+            if kind == "drop":
+                conditions.append(f"not coalesce(list_contains({tokens}, {value}), false)")
+            else:
+                conditions.append(f"coalesce(list_contains({tokens}, {value}), false)")
+            if kind == "drop" and rule.keep is not None:
+                known = params.add([normalise(v).lower() for v in [*rule.values, *rule.keep]])
+                found = _norm(picked.sql)
+                for text, count, lines in self.execute(
+                    f"""
+                    select {found} as found, count(*), list(r.__line order by r.__line)[1:{EXAMPLE_LINES}]
+                    from t_{table_name}_rows as r {joins}
+                    where r.__kept and not list_contains({known}, lower(coalesce({found}, '')))
+                    group by found order by count(*) desc, found
+                    """,
+                    params.values,
+                ).fetchall():
+                    shown = "blank" if text is None else repr(text)
+                    # Lines are those of the table's rows; the column may be a joined file's.
+                    joined = picked.relation is not relations[0]
+                    column = picked.described + (f" of {picked.relation.path}" if joined else "")
+                    self.problem(
+                        f"{relations[0].path}: line {lines[0]}: drop rule (tables.{table_name}.drop.{i}): column "
+                        f"{column} value {shown} ({count} rows, lines {', '.join(map(str, lines))}) is "
+                        "neither in values nor in keep",
+                        blocking=False,
+                    )
+        if not conditions or self.blocked:
+            return "r.__kept"
+        kept = " and ".join(conditions)
+        details.filtered = self.execute(
+            f"select count(*) from t_{table_name}_rows as r {joins} where r.__kept and not ({kept})", params.values
+        ).fetchone()[0]
+        return f"(r.__kept and {kept})"
 
     def _dropped_cases(self, plans: list[_Plan]) -> None:
         """`dropped_case_ids`: case ids of rows the cases file's filters left out, unless kept in another row."""

@@ -341,6 +341,8 @@ class TableSpec(Strict):
     join: list[JoinSpec] = Field(default_factory=list)
     unpivot: UnpivotSpec | None = None
     count: ColumnRef | None = None
+    drop: list[DropRule] = Field(default_factory=list)
+    only: list[OnlyRule] = Field(default_factory=list)
     empty: bool = False
     columns: dict[str, ColumnSpec] = Field(default_factory=dict)
 
@@ -399,8 +401,9 @@ def _table_checks(mapping: Mapping, name: str, table: TableSpec) -> list[str]:
     where, problems = f"tables.{name}", []
     contract = TABLES_BY_NAME[name]
     if table.empty:
-        if table.from_ or table.columns or table.join or table.unpivot or table.count is not None:
-            problems.append(f"{where}: an empty table takes no from, join, unpivot, count or columns")
+        if table.from_ or table.columns or table.join or table.unpivot or table.count is not None or table.drop or \
+                table.only:
+            problems.append(f"{where}: an empty table takes no from, join, unpivot, count, drop, only or columns")
         return problems
     if table.from_ is None:
         problems.append(f"{where}.from: missing: name the file (under [files]) with one row per {name} row")

@@ -57,8 +57,8 @@ def test_devices_and_contacts_of_dropped_cases_are_dropped_with_them_and_counted
     assert dropped == {"cases": (2, 0, 2), "devices": (5, 2, 3), "contacts": (5, 3, 2)}
     assert report.files[0].dropped == 3
     markdown = report.to_markdown()
-    assert "| devices | exhibits | 5 |  |  | 2 | 3 |" in markdown
-    assert "| contacts | contacts | 5 |  |  | 3 | 2 |" in markdown
+    assert "| devices | exhibits | 5 |  |  | 0 | 2 | 3 |" in markdown
+    assert "| contacts | contacts | 5 |  |  | 0 | 3 | 2 |" in markdown
     # Coverage counts only the rows that are written.
     owner = next(c for c in report.columns if c.column == "owner")
     assert (owner.mapped, owner.unmapped) == (3, 0)
@@ -156,3 +156,30 @@ def test_one_file_declared_several_times_with_filters_makes_one_column_each(tmp_
     assert "| returned | movements.csv | utf-8 | 5 | 4 | 0 |" in markdown
     assert "| devices.returned_at | returned | When | error | 1 | 0 | 1 |" in markdown
     assert "| devices | exhibits + seized + returned + examined | 2 |" in markdown
+
+
+def test_a_status_in_a_joined_file_filters_the_table_and_its_cases_take_their_rows(tmp_path):
+    mapping = MAPPING.replace(
+        'drop = [{ column = "Status", values = ["No crime", "Recorded in error"], keep = ["Confirmed"] }]\n', ""
+    ).replace(
+        '[tables.cases]\nfrom = "crimes"\n',
+        '[files.status]\npath = "status.csv"\n\n[tables.cases]\nfrom = "crimes"\n'
+        'join = [{ file = "status", on = { "Ref" = "Crime" } }]\n'
+        'drop = [{ column = "State", values = ["No crime", "Recorded in error"], keep = ["Confirmed"] }]\n',
+    )
+    crimes = "Ref\nA\nNC1\nB\nE1\n"
+    status = "Crime,State\nA,Confirmed\nNC1,No crime\nE1,Recorded in error\nB,Confirmed\n"
+    files = {"crimes.csv": crimes, "status.csv": status, "exhibits.csv": EXHIBITS, "contacts.csv": CONTACTS}
+    report, out = adapt_folder(tmp_path, mapping, files)
+    assert report.ok, report.problems
+    assert [r["case_id"] for r in read_table(out, "cases")] == ["A", "B"]
+    assert [r["device_id"] for r in read_table(out, "devices")] == ["D1", "D4", "D5"]
+    assert [r["case_id"] for r in read_table(out, "contacts")] == ["A", "B"]
+    details = {t.table: (t.rows_read, t.filtered, t.dropped_with_case, t.rows) for t in report.table_details}
+    assert details == {"cases": (4, 2, 0, 2), "devices": (5, 0, 2, 3), "contacts": (5, 0, 3, 2)}
+    # A crime with no status row has a blank status: neither in values nor in keep.
+    report, _ = adapt_folder(tmp_path, mapping, {**files, "crimes.csv": crimes + "Z9\n"})
+    assert report.problems == [
+        "crimes.csv: line 6: drop rule (tables.cases.drop.0): column 'State' of status.csv value blank (1 rows, "
+        "lines 6) is neither in values nor in keep"
+    ]

@@ -87,7 +87,7 @@ def test_a_missing_optional_file_leaves_its_table_out(tmp_path):
         "adapt_report.json", "adapt_report.md", "cases.csv", "contacts.csv", "devices.csv", "manifest.json",
     ]  # fmt: skip
     assert "| actions | (optional, not in this export) |" in report.to_markdown()
-    assert "| suspect_actions | actions | 0 |  |  | 0 | not written |" in report.to_markdown()
+    assert "| suspect_actions | actions | 0 |  |  | 0 | 0 | not written |" in report.to_markdown()
     report, out = adapt_folder(
         tmp_path, OPTIONAL, {"actions_2026.csv": "Ref,Action,On\nA,arrest,02/01/2026\n"}, out=tmp_path / "out2"
     )

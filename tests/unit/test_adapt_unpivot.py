@@ -62,7 +62,7 @@ def test_wide_counts_per_type_per_day_become_one_row_per_contact(tmp_path):
         4, "3 columns to 9 rows", "by Number: 9 rows to 5", 5,
     )  # fmt: skip
     assert next(c for c in report.columns if c.column == "contact_type").source == "Type"
-    assert "| contacts | log | 4 | 3 columns to 9 rows | by Number: 9 rows to 5 | 0 | 5 |" in report.to_markdown()
+    assert "| contacts | log | 4 | 3 columns to 9 rows | by Number: 9 rows to 5 | 0 | 0 | 5 |" in report.to_markdown()
 
 
 def test_a_count_that_is_not_a_whole_number_of_rows_stops_the_extract(tmp_path):
