@@ -9,6 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipelines.adapt.mapping import Mapping
+from tests.adapt_helpers import adapt_folder, read_table
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "adapters.md"
@@ -61,3 +62,44 @@ def test_the_readme_guide_links_the_reference_and_its_examples_are_valid_toml():
     assert len(blocks) >= 7  # the full example and one per worked example
     for block in blocks:
         tomllib.loads(block)
+
+
+def _example(number: int) -> tuple[str, str]:
+    """(raw lines, TOML) of the README's worked example `number`."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index(f"**{number}. ")
+    text = readme[start : readme.index(f"**{number + 1}. ", start)]
+    raw = re.search(r"```\n(.*?)```", text, flags=re.S).group(1)
+    toml = re.search(r"```toml\n(.*?)```", text, flags=re.S).group(1)
+    return raw, toml
+
+
+def test_the_readme_repeated_header_example_reads_what_it_says(tmp_path):
+    raw, toml = _example(1)
+    mapping = (
+        '[files.crimes]\npath = "crimes.csv"\n[tables.cases]\nfrom = "crimes"\n' + toml
+        + 'case_id = { source = "Crime No" }\noffence_code = { value = "19C" }\n'
+        'reported_date = { value = "2026-01-01", formats = "%Y-%m-%d" }\n'
+        "[tables.devices]\nempty = true\n[tables.contacts]\nempty = true\n"
+    )  # fmt: skip
+    report, out = adapt_folder(tmp_path, mapping, {"crimes.csv": raw})
+    assert report.ok, report.problems
+    row = read_table(out, "cases")[0]
+    picked = [row[k] for k in ("victim_sex", "victim_age", "suspect_sex", "suspect_age")]
+    assert picked == ["female", "34", "male", "40"]
+
+
+def test_the_readme_contact_count_example_gives_the_four_contacts_it_says(tmp_path):
+    raw, toml = _example(2)
+    mapping = (
+        '[files.crimes]\npath = "crimes.csv"\n[files.contact_log]\npath = "contact_log.csv"\n'
+        '[tables.cases]\nfrom = "crimes"\n[tables.cases.columns]\ncase_id = { source = "Crime No" }\n'
+        'offence_code = { value = "19C" }\nreported_date = { value = "2026-01-01", formats = "%Y-%m-%d" }\n'
+        "[tables.devices]\nempty = true\n" + toml
+    )
+    report, out = adapt_folder(tmp_path, mapping, {"crimes.csv": "Crime No\nC1\n", "contact_log.csv": raw})
+    assert report.ok, report.problems
+    assert [(r["contact_date"], r["contact_type"]) for r in read_table(out, "contacts")] == [
+        ("2026-02-01", "update"), ("2026-02-01", "update"),
+        ("2026-02-03", "needs_assessment"), ("2026-02-03", "nfa_explained"),
+    ]  # fmt: skip
