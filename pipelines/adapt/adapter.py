@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import csv
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -72,6 +73,7 @@ EXAMPLE_VALUES = 20
 MAX_SIDECAR_BYTES = 1 << 20  # a sidecar is a few lines of text; anything bigger is the wrong file
 SCHEMA_VERSION = "1.1"  # the adapter knows contract v1.1's tables
 REPORT_JSON, REPORT_MARKDOWN = "adapt_report.json", "adapt_report.md"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 ORDER = "__line, __block, __copy"  # source line, then unpivot block, then copy made by a count
 
 
@@ -228,11 +230,18 @@ class AdaptReport:
         return "\n".join(lines).rstrip() + "\n"
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """Text from an export as shown in a message: at most `limit` characters."""
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 def _cell(text: str | None) -> str:
-    """Text for a markdown table cell: a pipe or a line break must not break the table."""
+    """Text for a markdown table cell: short, with no pipe, line break or control character
+    that could break the table or a terminal."""
     if text is None or text == "":
         return ""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    text = _short(text, 200).replace("\\", "\\\\").replace("|", "\\|")
+    return CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
 
 
 # --------------------------------------------------------------------------- encoding
@@ -1142,7 +1151,7 @@ def _moment(text: str, fact: ManifestFact, run: _Run, found: FactReport) -> str 
     if not fact.formats:
         moment = parse_timestamp(text)
         if moment is None:
-            run.problem(f"manifest.extracted_at: {text!r} is not ISO 8601 with an offset; declare its format")
+            run.problem(f"manifest.extracted_at: {_short(text)!r} is not ISO 8601 with an offset; declare its format")
             return None
         return moment.isoformat()
     for fmt in fact.formats:
@@ -1153,14 +1162,14 @@ def _moment(text: str, fact: ManifestFact, run: _Run, found: FactReport) -> str 
         value, trouble = run.execute(f"select coalesce({aware}, {utc}), {problem}", params.values).fetchone()
         if trouble is not None:
             rule = run.mapping.time
-            run.problem(f"manifest.extracted_at: {text!r} with format {fmt!r}: local time is {trouble} in "
+            run.problem(f"manifest.extracted_at: {_short(text)!r} with format {fmt!r}: local time is {trouble} in "
                         f'{rule.timezone}; time.{trouble} is "error"')  # fmt: skip
             return None
         if value is not None:
             found.format = fmt
             return value.replace(tzinfo=UTC).isoformat()
     tried = ", ".join(map(repr, fact.formats))
-    run.problem(f"manifest.extracted_at: {text!r} is not read by any declared format ({tried})")
+    run.problem(f"manifest.extracted_at: {_short(text)!r} is not read by any declared format ({tried})")
     return None
 
 
@@ -1171,7 +1180,7 @@ def manifest_of(mapping: Mapping, run: _Run) -> dict | None:
         if FORCE_CODE.fullmatch(force):
             force_found.value = force
         else:
-            run.problem(f"manifest.force_code: {force[:40]!r} (from {force_found.found_in}) is not 2-8 upper-case "
+            run.problem(f"manifest.force_code: {_short(force)!r} (from {force_found.found_in}) is not 2-8 upper-case "
                         "letters or digits")  # fmt: skip
             force = None
     text, at_found = _fact(mapping.manifest.extracted_at, "extracted_at", run)

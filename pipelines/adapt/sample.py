@@ -558,6 +558,8 @@ def write_mid_style(canonical: Path, out: Path) -> None:
 
 
 STYLES = {"EASTC": write_east_style, "WESTD": write_west_style, "MIDLE": write_mid_style}
+# The optional v1.1 tables each style carries (when the canonical extract has them).
+STYLE_OPTIONAL_TABLES = {"EASTC": (), "WESTD": OPTIONAL_TABLES, "MIDLE": ()}
 
 
 def mapping_of(force: str) -> Path:

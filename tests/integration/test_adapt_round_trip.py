@@ -13,7 +13,13 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.adapt.sample import GENERATED_STYLES, SAMPLE_FORCES, write_style_export
+from pipelines.adapt.sample import (
+    GENERATED_STYLES,
+    OPTIONAL_TABLES,
+    SAMPLE_FORCES,
+    STYLE_OPTIONAL_TABLES,
+    write_style_export,
+)
 from pipelines.synth import write_inbox
 from tests.conftest import latest_kpis, query, run_pipeline
 
@@ -43,8 +49,10 @@ def test_raw_styles_adapt_back_to_identical_kpis(tmp_path):
         # the round trip is exact only without instants in the later one.
         assert _instants_in_the_repeated_hour(folder) == 0
         shutil.copytree(folder, canonical_inbox / force / folder.name)
-        # The raw styles carry no workforce file, so neither does the canonical side.
-        (canonical_inbox / force / folder.name / "workforce.csv").unlink()
+        # The raw styles carry no workforce file, so neither does the canonical side; nor the
+        # optional v1.1 tables a style does not carry.
+        for name in ["workforce", *(t for t in OPTIONAL_TABLES if t not in STYLE_OPTIONAL_TABLES[force])]:
+            (canonical_inbox / force / folder.name / f"{name}.csv").unlink(missing_ok=True)
         write_style_export(force, folder, raw_inbox / "raw" / force / folder.name)
 
     result, out_canonical, _ = run_pipeline(canonical_inbox, tmp_path / "a")

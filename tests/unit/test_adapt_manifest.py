@@ -113,3 +113,18 @@ def test_a_single_format_may_be_written_without_a_list(tmp_path):
         tmp_path, 'offence_date = { source = "D", formats = "%d/%m/%Y" }', "Ref,D\nA,02/03/2026\n"
     )
     assert report.ok and rows[0]["offence_date"] == "2026-03-02"
+
+
+def test_what_a_sidecar_gives_is_shown_safely_and_briefly(tmp_path):
+    head = (
+        'force_code = { value = "WEST" }\n'
+        "extracted_at = { sidecar = \"run.txt\", pattern = 'Run at: (.*)' }\n"
+    )
+    line = "Run at: \x1b[31mred|" + "9" * 500  # 9 characters, then digits
+    report, _ = adapt_rows(tmp_path, "", "Ref\nA\n", manifest=head, files={"run.txt": line + "\n"})
+    assert report.problems == [
+        "manifest.extracted_at: '\\x1b[31mred|" + "9" * 71 + "...' is not ISO 8601 with an offset; declare its format"
+    ]
+    markdown = report.to_markdown()
+    assert "\x1b" not in markdown
+    assert "| extracted_at | run.txt line 1 | \\x1b[31mred\\|" + "9" * 191 + "... |  |  |" in markdown
