@@ -76,7 +76,7 @@ def adapt_rows(
     if "[tables.cases.columns.offence_code]" in extra:
         mapping = mapping.replace('offence_code = { value = "19C" }\n', "")
     if "[tables.devices.columns]" in extra:
-        mapping = mapping.replace('[tables.devices]\nempty = true', '[tables.devices]\nfrom = "devices"')
+        mapping = mapping.replace("[tables.devices]\nempty = true", '[tables.devices]\nfrom = "devices"')
     (source / "mapping.toml").write_text(mapping + columns + "\n" + extra, encoding="utf-8")
     for name, content in {crimes_name: crimes, **(files or {})}.items():
         path = source / name
@@ -94,3 +94,35 @@ def coverage(report: AdaptReport, column: str) -> tuple[int, int, int]:
     """(mapped, unmapped, blank) of a cases column."""
     found = next(c for c in report.columns if c.table == "cases" and c.column == column)
     return found.mapped, found.unmapped, found.blank
+
+
+MANIFEST = """
+source_system = "test system"
+
+[manifest]
+force_code = { value = "TESTF" }
+extracted_at = { value = "2026-10-31T23:00:00Z" }
+"""
+
+
+def adapt_folder(
+    tmp_path: Path, mapping: str, files: dict[str, str | bytes], out: Path | None = None
+) -> tuple[AdaptReport, Path]:
+    """Write `mapping` (TOML; MANIFEST is put in front unless it has its own [manifest]) and the
+    raw `files` into a fresh folder, adapt it, and return the report and the output folder."""
+    source = tmp_path / "raw"
+    source.mkdir(exist_ok=True)
+    text = mapping if "[manifest]" in mapping else MANIFEST + mapping
+    (source / "mapping.toml").write_text(text, encoding="utf-8")
+    for name, content in files.items():
+        path = source / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content, encoding="utf-8")
+    out = out or tmp_path / "out"
+    return adapt(source / "mapping.toml", source, out), out
+
+
+def read_table(out: Path, table: str) -> list[dict]:
+    """The rows of an adapted table, blank fields left out."""
+    with (out / f"{table}.csv").open(encoding="utf-8", newline="") as handle:
+        return [{k: v for k, v in row.items() if v != ""} for row in csv.DictReader(handle)]

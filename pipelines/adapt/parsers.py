@@ -16,8 +16,6 @@ Values reach SQL only as parameters (`$p1`, `$p2`, ...); identifiers are quoted.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from pipelines.adapt.mapping import EXCEL, ColumnSpec, Mapping, TimeSpec
 from pipelines.contract import Column
@@ -51,10 +49,19 @@ def quote(identifier: str) -> str:
     return '"' + identifier.replace('"', '""') + '"'
 
 
+# Characters that normalising changes (RE2's \s is tab, line feed, form feed, carriage return
+# and space); a value without any of them, nor a double or an outer space, is already normal.
+UNNORMAL = ("'  '", "chr(9)", "chr(10)", "chr(12)", "chr(13)", "chr(160)", "chr(8211)", "chr(8212)")
+
+
 def normalised_sql(expression: str) -> str:
-    """Normalised text of a varchar expression; NULL when nothing is left."""
+    """Normalised text of a varchar expression (an identifier); NULL when nothing is left."""
     cleaned = f"replace(replace(replace({expression}, chr(160), ' '), chr(8211), '-'), chr(8212), '-')"
-    return f"nullif(trim(regexp_replace({cleaned}, '\\s+', ' ', 'g')), '')"
+    slow = f"nullif(trim(regexp_replace({cleaned}, '\\s+', ' ', 'g')), '')"
+    # Most values are already normal: skip the regular expression for them (CASE is lazy).
+    unusual = " or ".join(f"contains({expression}, {c})" for c in UNNORMAL)
+    return (f"(case when {expression} = '' then null "
+            f"when {unusual} or {expression} <> trim({expression}) then {slow} else {expression} end)")  # fmt: skip
 
 
 class Params:
@@ -70,9 +77,16 @@ class Params:
         return f"${name}"
 
 
-def null_tokens(mapping: Mapping, column: ColumnSpec) -> list[str]:
+def null_tokens(mapping: Mapping, column: ColumnSpec | None = None) -> list[str]:
     """Every null token of a column (the defaults plus its own), normalised and lower-cased."""
-    return sorted({normalise(t).lower() for t in [*mapping.defaults.null, *column.null]} - {""})
+    own = column.null if column is not None else []
+    return sorted({normalise(t).lower() for t in [*mapping.defaults.null, *own]} - {""})
+
+
+def is_blank_sql(expression: str, token_list: str) -> str:
+    """True when a varchar expression is empty or a null token (`token_list`: a parameter)."""
+    text = normalised_sql(expression)
+    return f"({text} is null or list_contains({token_list}, lower({text})))"
 
 
 def cleaned_sql(sources: list[str], tokens: list[str], params: Params) -> str:
@@ -151,10 +165,13 @@ def local_time_sql(value: str, formats: list[str], params: Params) -> tuple[str,
     return chosen(False), chosen(True)
 
 
-def resolve_local_sql(local: str, time: TimeSpec, params: Params) -> tuple[str, str]:
-    """(UTC timestamp, problem) for a naive local time; the problem is 'ambiguous' or 'nonexistent'."""
+def resolve_local_sql(
+    local: str, time: TimeSpec, params: Params, before: str | None = None, after: str | None = None
+) -> tuple[str, str]:
+    """(UTC timestamp, problem) for a naive local time; the problem is 'ambiguous' or 'nonexistent'.
+    `before` and `after` may be given already computed (`fd_before` / `fd_after` of `local`)."""
     tz = params.add(time.timezone)
-    before, after = f"fd_before({local}, {tz})", f"fd_after({local}, {tz})"
+    before, after = before or f"fd_before({local}, {tz})", after or f"fd_after({local}, {tz})"
     before_ok, after_ok = f"fd_reads_as({before}, {local}, {tz})", f"fd_reads_as({after}, {local}, {tz})"
     ambiguous = f"({before} <> {after} and {before_ok} and {after_ok})"
     nonexistent = f"(not {before_ok} and not {after_ok})"
@@ -170,24 +187,3 @@ def resolve_local_sql(local: str, time: TimeSpec, params: Params) -> tuple[str, 
         f"when {nonexistent} then 'nonexistent' end"
     )
     return utc, problem
-
-
-def local_to_utc(moment: datetime, time: TimeSpec) -> datetime:
-    """One naive local date-time to an aware UTC one, by the same rules as `resolve_local_sql`."""
-    if moment.tzinfo is not None:
-        return moment.astimezone(ZoneInfo("UTC"))
-    zone = ZoneInfo(time.timezone)
-    first, second = moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1)
-    utc = ZoneInfo("UTC")
-    if first.utcoffset() == second.utcoffset():
-        return first.astimezone(utc)
-    round_trip = first.astimezone(utc).astimezone(zone).replace(tzinfo=None)
-    if round_trip == moment:  # both readings exist: the autumn repeated hour
-        if time.ambiguous == "error":
-            raise ValueError(f"{moment:%Y-%m-%d %H:%M} is ambiguous in {time.timezone} (clocks went back)")
-        chosen = first if time.ambiguous == "earlier" else second
-        return chosen.astimezone(utc)
-    if time.nonexistent == "error":
-        raise ValueError(f"{moment:%Y-%m-%d %H:%M} does not exist in {time.timezone} (clocks went forward)")
-    # fold=0 reads a missing time with the offset before the gap: 01:30 GMT is 02:30 BST.
-    return (moment - (first.utcoffset() or timedelta(0))).replace(tzinfo=utc)

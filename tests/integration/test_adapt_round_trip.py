@@ -1,13 +1,25 @@
 """Round trip: canonical extracts written in each raw style and adapted back give exactly
 the KPIs of the canonical form; a raw export that cannot be mapped is rejected with its
-reasons while the other forces are published."""
+reasons while the other forces are published.
+
+The MIDLE style is generated here from the synthetic data's fixed seed and needs every newer
+capability: repeated header blocks picked by occurrence, a column picked by position, wide
+contact counts unpivoted and repeated by count, no-crime and recorded-in-error crimes whose
+devices and contacts must go with them, a movements register declared once per movement,
+and a sidecar time with seconds only when they are not zero."""
 
 import shutil
 from pathlib import Path
 
 import duckdb
 
-from pipelines.adapt.sample import SAMPLE_FORCES, STYLES
+from pipelines.adapt.sample import (
+    GENERATED_STYLES,
+    OPTIONAL_TABLES,
+    SAMPLE_FORCES,
+    STYLE_OPTIONAL_TABLES,
+    write_style_export,
+)
 from pipelines.synth import write_inbox
 from tests.conftest import latest_kpis, query, run_pipeline
 
@@ -28,28 +40,32 @@ def _instants_in_the_repeated_hour(folder: Path) -> int:
 
 def test_raw_styles_adapt_back_to_identical_kpis(tmp_path):
     canonical_inbox, raw_inbox = tmp_path / "canonical", tmp_path / "raw-inbox"
-    folders = write_inbox(tmp_path / "synth", forces=4, years=1, seed=12, cases_per_force_year=120)
-    for force, index in SAMPLE_FORCES.items():
+    styles = {**SAMPLE_FORCES, **GENERATED_STYLES}
+    folders = write_inbox(tmp_path / "synth", forces=max(styles.values()) + 1, years=1, seed=12,
+                          cases_per_force_year=120)  # fmt: skip
+    for force, index in styles.items():
         folder = folders[index]
         # A naive local time in the repeated autumn hour is read as its earlier instant, so
         # the round trip is exact only without instants in the later one.
         assert _instants_in_the_repeated_hour(folder) == 0
         shutil.copytree(folder, canonical_inbox / force / folder.name)
-        # The raw styles carry no workforce file, so neither does the canonical side.
-        (canonical_inbox / force / folder.name / "workforce.csv").unlink()
-        raw = raw_inbox / "raw" / force / folder.name
-        STYLES[force](folder, raw)
-        shutil.copy(RAW_SAMPLES / force / "2026-10-31" / "mapping.toml", raw / "mapping.toml")
+        # The raw styles carry no workforce file, so neither does the canonical side; nor the
+        # optional v1.1 tables a style does not carry.
+        for name in ["workforce", *(t for t in OPTIONAL_TABLES if t not in STYLE_OPTIONAL_TABLES[force])]:
+            (canonical_inbox / force / folder.name / f"{name}.csv").unlink(missing_ok=True)
+        write_style_export(force, folder, raw_inbox / "raw" / force / folder.name)
 
     result, out_canonical, _ = run_pipeline(canonical_inbox, tmp_path / "a")
     assert result.success
     result, out_raw, warehouse = run_pipeline(raw_inbox, tmp_path / "b")
     assert result.success
     assert query(warehouse, "select extract_id, status from extract_verdicts order by all") == [
-        ("raw/EASTC/2026-10-31", "used"), ("raw/WESTD/2026-10-31", "used"),
+        ("raw/EASTC/2026-10-31", "used"), ("raw/MIDLE/2026-10-31", "used"), ("raw/WESTD/2026-10-31", "used"),
     ]  # fmt: skip
+    # Nothing was quarantined: the no-crimes' devices and contacts never reached the pipeline.
+    assert query(warehouse, "select sum(rows_quarantined) from extract_table_counts") == [(0,)]
     canonical, adapted = latest_kpis(out_canonical), latest_kpis(out_raw)
-    assert len(canonical) > 300 and {force for force, _, _ in canonical} == {"EASTC", "WESTD", "ALL"}
+    assert len(canonical) > 300 and {force for force, _, _ in canonical} == {"EASTC", "WESTD", "MIDLE", "ALL"}
     assert adapted == canonical
     # Every row, breakdowns included, is the same.
     assert _every_kpi_row(out_raw) == _every_kpi_row(out_canonical)

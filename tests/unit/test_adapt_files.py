@@ -65,15 +65,14 @@ def test_drop_rules_leave_out_administrative_rows(tmp_path):
 
 def test_joined_files_give_columns_and_must_not_repeat_rows(tmp_path):
     extra = (
-        '[files.suspects]\npath = "suspects.csv"\n'
-        '[[tables.cases.join]]\nfile = "suspects"\non = { "Ref" = "Crime" }\n'
+        '[files.suspects]\npath = "suspects.csv"\n[[tables.cases.join]]\nfile = "suspects"\non = { "Ref" = "Crime" }\n'
     )
     suspects = "Crime,Suspect,Ref\nA,S1,x\nC,S3,y\n"
     columns = 'suspect_id = { source = "Suspect" }\n'
     report, _ = adapt_rows(tmp_path, columns, "Ref\nA\nB\n", extra=extra, files={"suspects.csv": suspects})
     # "Ref" is in both files, so case_id must say which.
     assert report.problems == [
-        'tables.cases.columns.case_id.source: column \'Ref\' is in crimes and suspects; say which with file = "..."'
+        "tables.cases.columns.case_id.source: column 'Ref' is in crimes and suspects; say which with file = \"...\""
     ]
     fixed = columns + 'case_id = { source = "Ref", file = "crimes" }\n'
     report, rows = adapt_rows(tmp_path, fixed, "Ref\nA\nB\n", extra=extra, files={"suspects.csv": suspects})
@@ -87,8 +86,8 @@ def test_joined_files_give_columns_and_must_not_repeat_rows(tmp_path):
 
 def test_manifest_facts_from_a_sidecar_and_a_file_name(tmp_path):
     head = (
-        'force_code = { file_name = "crimes", pattern = \'^([A-Z]+)_\' }\n'
-        "extracted_at = { sidecar = \"run.txt\", pattern = 'Run at: (.+)', format = \"%d/%m/%Y %H:%M\" }\n"
+        "force_code = { file_name = \"crimes\", pattern = '([A-Z]+)_.*' }\n"
+        'extracted_at = { sidecar = "run.txt", pattern = \'Run at: (.+)\', format = "%d/%m/%Y %H:%M" }\n'
     )
     report, _ = adapt_rows(
         tmp_path, "", "Ref\nA\n", manifest=head, crimes_name="WEST_crimes.csv",
@@ -100,7 +99,7 @@ def test_manifest_facts_from_a_sidecar_and_a_file_name(tmp_path):
     report, _ = adapt_rows(
         tmp_path, "", "Ref\nA\n", manifest=head, crimes_name="WEST_crimes.csv", files={"run.txt": "no time\n"}
     )
-    assert report.problems == ["manifest.extracted_at.pattern: 'Run at: (.+)' is not found in run.txt"]
+    assert report.problems == ["manifest.extracted_at.pattern: 'Run at: (.+)' does not match any whole line of run.txt"]
 
 
 def test_cli_check_prints_coverage_and_exits_2_on_an_unmapped_value(tmp_path, capsys):
@@ -108,7 +107,7 @@ def test_cli_check_prints_coverage_and_exits_2_on_an_unmapped_value(tmp_path, ca
     mapping, source = tmp_path / "raw" / "mapping.toml", tmp_path / "raw"
     assert main(["adapt", "--check", "--mapping", str(mapping), "--source", str(source)]) == 0
     printed = capsys.readouterr().out
-    assert "| cases.relationship | Rel | error | 1 | 0 | 1 |" in printed
+    assert "| cases.relationship | crimes | Rel | error | 1 | 0 | 1 |" in printed
     (source / "crimes.csv").write_text("Ref,Rel\nA,Neighbour\n")
     assert main(["adapt", "--check", "--mapping", str(mapping), "--source", str(source)]) == 2
     assert "- cases.relationship (crimes.csv: Rel): 'Neighbour' x1 (unmapped), lines 2" in capsys.readouterr().out
@@ -142,3 +141,29 @@ def test_a_semicolon_file_with_month_names_and_a_decoy_token(tmp_path):
         crimes_options='delimiter = ";"',
     )
     assert report.ok and [r.get("offence_date") for r in rows] == ["2019-01-31", None, "2025-08-07"]
+
+
+def test_title_lines_above_the_header_are_skipped_and_lines_keep_their_numbers(tmp_path):
+    raw = 'RASSO report, "all crimes"\nRun by analyst\n\nRef,Rel\nA,Known by sight\nB,Lodger\n'
+    report, _ = adapt_rows(tmp_path, RELATIONSHIP, raw, crimes_options="header_line = 4")
+    # Lodger is on the file's line 6.
+    assert report.problems == [
+        "crimes.csv: line 6: column 'Rel' (cases.relationship): value 'Lodger' is not covered by the mapping "
+        '(1 rows, lines 6); add it to tables.cases.columns.relationship or set unmapped = "unknown"'
+    ]
+    report, rows = adapt_rows(tmp_path, RELATIONSHIP, raw.replace("B,Lodger\n", ""), crimes_options="header_line = 4")
+    assert report.ok and [(r["case_id"], r["relationship"]) for r in rows] == [("A", "acquaintance")]
+
+
+def test_a_column_name_that_differs_only_in_spaces_or_capitals_is_pointed_out(tmp_path):
+    report, _ = adapt_rows(tmp_path, 'relationship = { source = "rel" }', "Ref,Rel \nA,x\n")
+    assert report.problems == [
+        "tables.cases.columns.relationship.source: column 'rel' is in none of crimes.csv; crimes.csv has 'Rel ' "
+        "(spaces or capitals differ)"
+    ]
+    report, _ = adapt_rows(tmp_path, "", "Ref,Status \nA,x\n", crimes_options='only = [{ column = "status", '
+                           'values = ["x"] }]')  # fmt: skip
+    assert report.problems == [
+        "files.crimes.only.0.column: column 'status' is not in the header of crimes.csv; crimes.csv has 'Status ' "
+        "(spaces or capitals differ)"
+    ]

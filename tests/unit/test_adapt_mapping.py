@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.adapt.mapping import MappingError, load_mapping
+from pipelines.adapt.sample import mapping_of
 from tests.adapt_helpers import HEAD
 
 REPO = Path(__file__).resolve().parents[2]
@@ -23,15 +24,25 @@ def test_the_test_mapping_and_both_sample_mappings_load(tmp_path):
     path = tmp_path / "mapping.toml"
     path.write_text(GOOD)
     assert load_mapping(path).tables["cases"].from_ == "crimes"
-    for force in ("EASTC", "WESTD"):
-        mapping = load_mapping(REPO / "data" / "sample" / "inbox" / "raw" / force / "2026-10-31" / "mapping.toml")
-        assert set(mapping.tables) == {"cases", "devices", "contacts"}
+    tables = {"cases", "devices", "contacts"}
+    expected = {"EASTC": tables, "WESTD": tables | {"suspect_actions", "victim_survey"}, "MIDLE": tables}
+    for force, names in expected.items():
+        assert set(load_mapping(mapping_of(force)).tables) == names
+
+
+def test_source_system_is_one_short_line(tmp_path):
+    assert problems(tmp_path, GOOD.replace('"test system"', '"test\\nsystem"')) == [
+        "source_system: must be one line of text without control characters"
+    ]
+    assert problems(tmp_path, GOOD.replace('"test system"', '"' + "x" * 201 + '"')) == [
+        "source_system: String should have at most 200 characters"
+    ]
 
 
 def test_an_unknown_key_is_named_with_its_path(tmp_path):
     text = GOOD.replace('case_id = { source = "Ref" }', 'case_id = { source = "Ref", sorce = "x" }')
     assert problems(tmp_path, text) == [
-        "tables.cases.columns.case_id.sorce: unknown key (check the spelling against the README)"
+        "tables.cases.columns.case_id.sorce: unknown key (check the spelling against docs/adapters.md)"
     ]
 
 

@@ -246,3 +246,17 @@ def test_value_problems_in_every_table_are_reported_in_one_run(tmp_path):
     assert [(c.table, c.column, c.unmapped) for c in report.columns if c.unmapped] == [
         ("cases", "relationship", 1), ("devices", "owner", 1),
     ]  # fmt: skip
+
+
+def test_the_sql_normaliser_agrees_with_the_python_one_on_awkward_text():
+    import duckdb
+
+    from pipelines.adapt.parsers import normalise, normalised_sql
+
+    awkward = [
+        "plain", "two  spaces", " lead", "trail ", "tab\there", "line\nbreak", "cr\rhere", "feed\fhere",
+        "nb\u00a0sp", "en \u2013 dash", "em\u2014dash", "   ", "\u00a0", "", "a - b", "x\u00a0\u00a0y",
+    ]  # fmt: skip
+    con = duckdb.connect()
+    found = con.execute(f"select {normalised_sql('t.v')} from unnest($values) as t(v)", {"values": awkward}).fetchall()
+    assert [v for (v,) in found] == [normalise(text) or None for text in awkward]
