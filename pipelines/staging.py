@@ -114,19 +114,3 @@ def load_csv(con, extract_id: str, table: Table, path: Path, columns: list[str],
         raise MalformedCsv("; ".join(problems))
     return rows
 
-
-def _line_numbers(batch: pa.RecordBatch, first_line: int) -> tuple[pa.Array, int]:
-    """The physical line each record of an Arrow batch starts on, counting line breaks inside quoted
-    values (used by the force adapters' own reader of raw exports)."""
-    import pyarrow.compute as pc
-
-    breaks = None
-    for column in batch.columns:
-        counted = pc.fill_null(pc.count_substring(column, "\n"), 0)
-        breaks = counted if breaks is None else pc.add(breaks, counted)
-    breaks = pc.cast(breaks, pa.int64())
-    spans = pc.add(breaks, 1)
-    ends = pc.cumulative_sum(spans)
-    starts = pc.add(pc.subtract(ends, spans), first_line)
-    last = first_line + (pc.sum(spans).as_py() or 0)
-    return starts, last

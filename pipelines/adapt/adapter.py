@@ -25,7 +25,6 @@ import codecs
 import csv
 import json
 import re
-import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -65,7 +64,6 @@ from pipelines.adapt.parsers import (
 )
 from pipelines.contract import CASES, TABLES, TABLES_BY_NAME, Column
 from pipelines.extracts import FORCE_CODE, parse_timestamp, scan_file, sha256_of
-from pipelines.staging import _line_numbers
 
 BLOCK_SIZE = 16 << 20
 EXAMPLE_LINES = 3
@@ -1278,8 +1276,18 @@ def _write_reports(report: AdaptReport, out: Path | None) -> None:
     (out / REPORT_MARKDOWN).write_text(report.to_markdown())
 
 
-def clear_folder(folder: Path) -> None:
-    """Remove a folder's contents (the adapted area is rebuilt from scratch each run)."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+def _line_numbers(batch: pa.RecordBatch, first_line: int) -> tuple[pa.Array, int]:
+    """The physical line each record of an Arrow batch starts on, counting line breaks inside quoted
+    values (used by the force adapters' own reader of raw exports)."""
+    import pyarrow.compute as pc
+
+    breaks = None
+    for column in batch.columns:
+        counted = pc.fill_null(pc.count_substring(column, "\n"), 0)
+        breaks = counted if breaks is None else pc.add(breaks, counted)
+    breaks = pc.cast(breaks, pa.int64())
+    spans = pc.add(breaks, 1)
+    ends = pc.cumulative_sum(spans)
+    starts = pc.add(pc.subtract(ends, spans), first_line)
+    last = first_line + (pc.sum(spans).as_py() or 0)
+    return starts, last

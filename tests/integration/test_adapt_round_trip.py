@@ -100,7 +100,8 @@ def test_an_unmappable_raw_export_is_rejected_and_the_others_are_published(tmp_p
         f"value 'Woman' is not covered by the mapping (1 rows, lines 4); add it to tables.cases.columns.victim_sex "
         'or set unmapped = "unknown"'
     ]
-    adapted = tmp_path / "adapted" / "WESTD" / "2026-10-31"
+    # The failed adaptation keeps its coverage report (and no extract) in the adapted area.
+    adapted = Path(query(warehouse, "select path from extract_verdicts where extract_id like 'raw/WESTD%'")[0][0])
     assert sorted(p.name for p in adapted.iterdir()) == ["adapt_report.json", "adapt_report.md"]
     assert "'Woman' x1 (unmapped), lines 4" in (adapted / "adapt_report.md").read_text()
     assert {p: p.read_bytes() for p in inbox.rglob("*") if p.is_file()} == before  # inputs only read
