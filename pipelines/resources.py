@@ -19,6 +19,8 @@ DEFAULT_INBOX = REPO_ROOT / "data" / "sample" / "inbox"
 DEFAULT_OUT = REPO_ROOT / "outputs"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "flightdeck.duckdb"
 DEFAULT_ADAPTED = REPO_ROOT / "warehouse" / "adapted"
+DEFAULT_CHART_CACHE = REPO_ROOT / "warehouse" / "chart_cache"
+DEFAULT_CONTACT = "Contact: the force performance team that published this version (set FLIGHTDECK_CONTACT)."
 
 
 class FlightDeckSettings(ConfigurableResource):
@@ -46,6 +48,21 @@ class FlightDeckSettings(ConfigurableResource):
         description="Folder the adapt stage rebuilds each run with canonical extracts made from <inbox>/raw/.",
     )
 
+    contact: str = Field(
+        default=DEFAULT_CONTACT,
+        description="The contact line on the flight deck pages and the spreadsheet's cover sheet.",
+    )
+    chart_cache: str | None = Field(
+        default=str(DEFAULT_CHART_CACHE),
+        description="Folder of flight deck charts already rendered, keyed by their spec, so unchanged charts "
+        "are not drawn again; none: no cache.",
+    )
+
+    @property
+    def chart_cache_path(self) -> Path | None:
+        """The chart cache as a path, if there is one."""
+        return Path(self.chart_cache) if self.chart_cache else None
+
     @property
     def inbox_path(self) -> Path:
         """The inbox as a path."""
@@ -71,6 +88,8 @@ def settings_from_env(**overrides) -> FlightDeckSettings:
         "quarantine_threshold": float(os.environ.get("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
         "spc_baselines": os.environ.get("FLIGHTDECK_SPC_BASELINES") or None,
         "min_denominator": int(os.environ.get("FLIGHTDECK_MIN_DENOMINATOR", "10")),
+        "contact": os.environ.get("FLIGHTDECK_CONTACT") or DEFAULT_CONTACT,
+        "chart_cache": os.environ.get("FLIGHTDECK_CHART_CACHE", str(DEFAULT_CHART_CACHE)) or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return FlightDeckSettings(**values)
