@@ -18,8 +18,8 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.contract import TABLES
-from pipelines.extracts import sha256_of
 from pipelines.deck import write_deck
+from pipelines.extracts import sha256_of
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
 

@@ -19,7 +19,6 @@ DEFAULT_INBOX = REPO_ROOT / "data" / "sample" / "inbox"
 DEFAULT_OUT = REPO_ROOT / "outputs"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "flightdeck.duckdb"
 DEFAULT_ADAPTED = REPO_ROOT / "warehouse" / "adapted"
-DEFAULT_CHART_CACHE = REPO_ROOT / "warehouse" / "chart_cache"
 DEFAULT_CONTACT = "Contact: the force performance team that published this version (set FLIGHTDECK_CONTACT)."
 
 
@@ -53,15 +52,17 @@ class FlightDeckSettings(ConfigurableResource):
         description="The contact line on the flight deck pages and the spreadsheet's cover sheet.",
     )
     chart_cache: str | None = Field(
-        default=str(DEFAULT_CHART_CACHE),
+        default=None,
         description="Folder of flight deck charts already rendered, keyed by their spec, so unchanged charts "
-        "are not drawn again; none: no cache.",
+        "are not drawn again; default <out_dir>/.chart_cache; 'none': no cache.",
     )
 
     @property
     def chart_cache_path(self) -> Path | None:
-        """The chart cache as a path, if there is one."""
-        return Path(self.chart_cache) if self.chart_cache else None
+        """The chart cache as a path (None when turned off)."""
+        if self.chart_cache == "none":
+            return None
+        return Path(self.chart_cache) if self.chart_cache else self.out_path / ".chart_cache"
 
     @property
     def inbox_path(self) -> Path:
@@ -89,7 +90,7 @@ def settings_from_env(**overrides) -> FlightDeckSettings:
         "spc_baselines": os.environ.get("FLIGHTDECK_SPC_BASELINES") or None,
         "min_denominator": int(os.environ.get("FLIGHTDECK_MIN_DENOMINATOR", "10")),
         "contact": os.environ.get("FLIGHTDECK_CONTACT") or DEFAULT_CONTACT,
-        "chart_cache": os.environ.get("FLIGHTDECK_CHART_CACHE", str(DEFAULT_CHART_CACHE)) or None,
+        "chart_cache": os.environ.get("FLIGHTDECK_CHART_CACHE") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return FlightDeckSettings(**values)

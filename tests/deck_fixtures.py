@@ -15,7 +15,7 @@ Figures chosen to be found (or not) in the output:
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import duckdb
 
@@ -155,7 +155,7 @@ def build(con=None, min_denominator: int = 10, extra_kpis: list[tuple] = (), wit
     for force in ("F1", "F2"):
         con.execute(
             "insert into extract_verdicts values (?, ?, ?, ?, ?, 'used')",
-            [f"{force}/2026-10-31", f"{force}/2026-10-31", force, datetime(2026, 10, 31, 23, tzinfo=timezone.utc),
+            [f"{force}/2026-10-31", f"{force}/2026-10-31", force, datetime(2026, 10, 31, 23, tzinfo=UTC),
              date(2026, 10, 31)],
         )  # fmt: skip
     return con

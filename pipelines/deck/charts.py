@@ -287,14 +287,17 @@ class ChartRenderer:
         self.stats.from_cache += len(specs) - len(todo)
         self.stats.wall_seconds += time.perf_counter() - started
         first, self._numbered = self._numbered, self._numbered + len(keys)
-        return [_unique_ids(found[key], f"c{number}") for number, key in enumerate(keys, start=first)]
+        return [_inline(found[key], f"c{number}") for number, key in enumerate(keys, start=first)]
 
 
 _ID = re.compile(r'\bid="([^"]+)"')
 
 
-def _unique_ids(svg: str, prefix: str) -> str:
-    """Prefix any element ids (clip paths, gradients) so many inline charts never share one."""
+def _inline(svg: str, prefix: str) -> str:
+    """An SVG ready to sit in a page: hidden from assistive technology (the figure around it carries
+    the text alternative, and Vega's mark containers have graphics roles without names), and its
+    element ids (clip paths, gradients) prefixed so that many inline charts never share one."""
+    svg = svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
     ids = set(_ID.findall(svg))
     for name in ids:
         svg = svg.replace(f'id="{name}"', f'id="{prefix}-{name}"').replace(f"url(#{name})", f"url(#{prefix}-{name})")

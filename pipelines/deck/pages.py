@@ -196,8 +196,9 @@ def _funnel_chart(force: str, kpi: dict, forces: pd.DataFrame, limits: pd.DataFr
     parts.append(
         f"{beyond['above_99.8']} forces are above the 99.8% limit and {beyond['below_99.8']} below it."
     )
+    spec = funnel_spec(records, limits.to_dict("records"), highlight)
     return Chart(
-        kind="funnel", force=force, kpi_id=kpi["kpi_id"], spec=funnel_spec(records, limits.to_dict("records"), highlight),
+        kind="funnel", force=force, kpi_id=kpi["kpi_id"], spec=spec,
         alt=" ".join(parts), caption=f"Forces compared over {window}",
         headers=["Force", "n", "Value", "95% limits", "99.8% limits", "Position"], rows=rows,
     )  # fmt: skip
@@ -217,7 +218,8 @@ def _attrition_chart(force: str, curves: pd.DataFrame, min_denominator: int) -> 
         shares = [by_day["withdrawn_share"].get(d) for d in ATTRITION_DAYS]
         cells = ["not yet" if is_missing(v) else f"{100 * v:.1f}%" for v in shares]
         rows.append([label, format_count(days["cases"].iloc[0]), *cells])
-        parts.append(f"reported in {label}: {', '.join(f'{c} by day {d}' for c, d in zip(cells, ATTRITION_DAYS, strict=False))}")
+        by_days = ", ".join(f"{c} by day {d}" for c, d in zip(cells, ATTRITION_DAYS, strict=True))
+        parts.append(f"reported in {label}: {by_days}")
     spec_rows = [
         {"quarter": quarter_label(r.report_quarter), "day": r.day, "withdrawn_share": r.withdrawn_share}
         for r in curves.itertuples(index=False)
@@ -332,7 +334,8 @@ def write_pages(pages: list[Page], folder: Path, context: dict) -> dict[str, int
         (folder / page.path).write_text(html, encoding="utf-8")
         written[page.path] = sum(len(s["measures"]) for s in page.sections)
     if index is None:  # no ALL rows at all: the index still lists the forces
-        html = env.get_template("index.html.j2").render(page=None, css=css, root="", forces=glance, index=None, **context)
+        template = env.get_template("index.html.j2")
+        html = template.render(page=None, css=css, root="", forces=glance, index=None, **context)
         (folder / "flight_deck.html").write_text(html, encoding="utf-8")
         written["flight_deck.html"] = 0
     return written
