@@ -174,3 +174,17 @@ def test_templates_are_files_and_pages_are_self_contained(deck):
         html = (folder / path).read_text()
         assert not re.search(r'(src|href)="(https?:)?//', html)
         assert "<script" not in html and "@import" not in html and "url(http" not in html
+
+
+def test_docs_name_every_signal_query_and_symbol():
+    from pipelines.deck.formatting import SIGNALS
+    from pipelines.deck.workbook import SYMBOLS
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "flight-deck.md"
+    text = docs.read_text(encoding="utf-8")
+    for key, signal in SIGNALS.items():
+        assert f"| `{key}` | {signal['words']} |" in text, key
+    for query in sorted((Path(__file__).resolve().parents[2] / "sql" / "deck").glob("*.sql")):
+        assert f"| `sql/deck/{query.name}` |" in text, query.name
+    for symbol, _ in SYMBOLS:
+        assert f"| `{symbol}` |" in text, symbol
