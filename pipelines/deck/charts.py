@@ -132,20 +132,25 @@ def _funnel_layout(present: tuple[str, ...], has_own: bool) -> str:
     colours = {"Within the limits": "#d8dde0", **{SIGNALS[k]["words"]: SIGNALS[k]["colour"] for k in SIGNALS}}
     shapes = {"Within the limits": "circle", **{SIGNALS[k]["words"]: SIGNALS[k]["shape"] for k in SIGNALS}}
     y = alt.Axis(format=".0%", title=None, tickCount=5)
+    y_scale = alt.Scale(zero=False, nice=True)
     x_title = "n (denominator over the window)"
     line = alt.Chart(alt.Data(name="limits")).encode(x=alt.X("denominator:Q", title=x_title))
     layers = [
-        line.mark_line(color=LIMIT, strokeDash=dash, strokeWidth=1.2).encode(y=alt.Y(f"{column}:Q", axis=y))
+        line.mark_line(color=LIMIT, strokeDash=dash, strokeWidth=1.2).encode(
+            y=alt.Y(f"{column}:Q", axis=y, scale=y_scale)
+        )
         for column, dash in (("upper_99_8", [1, 0]), ("lower_99_8", [1, 0]), ("upper_95", [4, 3]),
                              ("lower_95", [4, 3]))
     ]  # fmt: skip
-    layers.append(alt.Chart(alt.Data(name="national")).mark_rule(color=INK, strokeWidth=1).encode(y="national:Q"))
+    layers.append(alt.Chart(alt.Data(name="national")).mark_rule(color=INK, strokeWidth=1).encode(
+            y=alt.Y("national:Q", scale=y_scale)
+        ))
     layers.append(
         alt.Chart(alt.Data(name="others"))
         .mark_point(filled=True, size=40, stroke=INK, strokeWidth=0.7, opacity=1)
         .encode(
             x=alt.X("n:Q", title=x_title),
-            y=alt.Y("value:Q", axis=y),
+            y=alt.Y("value:Q", axis=y, scale=y_scale),
             fill=alt.Fill("signal:N", scale=alt.Scale(domain=list(present), range=[colours[w] for w in present]),
                           legend=alt.Legend(orient="bottom", title=None)),
             shape=alt.Shape("signal:N", scale=alt.Scale(domain=list(present), range=[shapes[w] for w in present]),
@@ -153,7 +158,9 @@ def _funnel_layout(present: tuple[str, ...], has_own: bool) -> str:
         )
     )  # fmt: skip
     if has_own:
-        mark = alt.Chart(alt.Data(name="own")).encode(x=alt.X("n:Q", title=x_title), y=alt.Y("value:Q", axis=y))
+        mark = alt.Chart(alt.Data(name="own")).encode(
+            x=alt.X("n:Q", title=x_title), y=alt.Y("value:Q", axis=y, scale=y_scale)
+        )
         layers.append(mark.mark_point(filled=True, shape="diamond", size=170, color=HIGHLIGHT, stroke=INK, opacity=1))
         layers.append(mark.mark_text(dx=10, align="left", fontWeight="bold", color=HIGHLIGHT).encode(text="force:N"))
     return _finish(alt.layer(*layers).properties(width=WIDTH, height=HEIGHT))

@@ -151,9 +151,12 @@ def _spc_chart(force: str, kpi: dict, points: pd.DataFrame, latest: dict, min_de
     special = [f"{counts[k]} {k}" for k in ("improvement", "concern", "neither") if counts.get(k)]
     parts.append(f"Special-cause months: {', '.join(special)}." if special else "No special-cause months.")
     if counts.get("provisional"):
-        parts.append(f"The last {counts['provisional']} months are provisional: shaded, hollow and without a signal.")
+        months = "month is" if counts["provisional"] == 1 else f"{counts['provisional']} months are"
+        parts.append(f"The last {months} provisional: shaded, hollow and without a signal.")
     if counts.get("suppressed"):
-        parts.append(f"{counts['suppressed']} months have fewer than {min_denominator} and are not shown.")
+        months = "month has" if counts["suppressed"] == 1 else "months have"
+        shown = "is" if counts["suppressed"] == 1 else "are"
+        parts.append(f"{counts['suppressed']} {months} fewer than {min_denominator} and {shown} not shown.")
     return Chart(
         kind="spc", force=force, kpi_id=kpi["kpi_id"], spec=spc_spec(spec_points, unit, kind), alt=" ".join(parts),
         headers=["Month", "Value", "95% interval", "n", "Centre", "Lower limit", "Upper limit", "Signal", "Rules"],
