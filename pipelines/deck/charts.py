@@ -91,7 +91,8 @@ def _spc_layout(percent: bool, kind: str, present: tuple[str, ...], has_band: bo
         )
     y = alt.Y("value:Q", axis=y_axis, scale=y_scale)
     layers.append(base.mark_line(color=SUBTLE, strokeWidth=1.2).encode(y=y))
-    legend = alt.Legend(orient="bottom", title=None, columns=3)
+    # A legend over an empty domain (every month suppressed) makes Vega size the chart as infinite.
+    legend = alt.Legend(orient="bottom", title=None, columns=3) if present else None
     layers.append(
         base.mark_point(filled=True, size=42, stroke=INK, strokeWidth=0.8, opacity=1).encode(
             y=y, fill=alt.Fill("signal:N", scale=fill, legend=legend),
@@ -145,6 +146,7 @@ def _funnel_layout(present: tuple[str, ...], has_own: bool) -> str:
     layers.append(alt.Chart(alt.Data(name="national")).mark_rule(color=INK, strokeWidth=1).encode(
             y=alt.Y("national:Q", scale=y_scale)
         ))
+    legend = alt.Legend(orient="bottom", title=None) if present else None
     layers.append(
         alt.Chart(alt.Data(name="others"))
         .mark_point(filled=True, size=40, stroke=INK, strokeWidth=0.7, opacity=1)
@@ -152,9 +154,9 @@ def _funnel_layout(present: tuple[str, ...], has_own: bool) -> str:
             x=alt.X("n:Q", title=x_title),
             y=alt.Y("value:Q", axis=y, scale=y_scale),
             fill=alt.Fill("signal:N", scale=alt.Scale(domain=list(present), range=[colours[w] for w in present]),
-                          legend=alt.Legend(orient="bottom", title=None)),
+                          legend=legend),
             shape=alt.Shape("signal:N", scale=alt.Scale(domain=list(present), range=[shapes[w] for w in present]),
-                            legend=alt.Legend(orient="bottom", title=None)),
+                            legend=legend),
         )
     )  # fmt: skip
     if has_own:
@@ -187,7 +189,7 @@ def _attrition_layout(quarters: tuple[str, ...]) -> str:
     x = alt.X("day:Q", title="days since report", scale=alt.Scale(domain=[0, 365]),
               axis=alt.Axis(values=[0, 7, 30, 90, 180, 270, 365]))  # fmt: skip
     y = alt.Y("share:Q", axis=alt.Axis(format=".0%", title=None, tickCount=5))
-    legend = alt.Legend(orient="bottom", title="Reported in")
+    legend = alt.Legend(orient="bottom", title="Reported in") if quarters else None
     lines = (
         alt.Chart(alt.Data(name="curves"))
         .mark_line(strokeWidth=1.8)
