@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The browser tests need Debian's chromium and chromium-driver (apt-get, as root) and axe-core from npm.
+BROWSER_STAMP := node_modules/.installed
 
 .PHONY: run test lint ui sample bench expectations clean
 
@@ -13,12 +15,18 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+$(BROWSER_STAMP): package.json package-lock.json
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver; }
+	npm ci --no-audit --no-fund
+	touch $(BROWSER_STAMP)
+
 ## run: install (once), then run the nightly job on data/sample/ and publish to outputs/
 run: $(STAMP)
 	$(BIN)/flightdeck run
 
 ## test: lint (ruff, sqlfluff) and the whole test suite (no timing assertions; a few minutes at most)
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/sqlfluff lint sql
 	$(BIN)/python -m pytest
@@ -44,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python -m pipelines.bench --cases 100000 1000000
 
 clean:
-	rm -rf outputs warehouse bench .dagster_home
+	rm -rf outputs warehouse bench .dagster_home node_modules

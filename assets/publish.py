@@ -17,10 +17,14 @@ def published_version(
 ) -> MaterializeResult:
     """A new folder versions/<version_id>/ with kpi_monthly (Parquet and CSV, full numbers),
     kpi_spc, attrition_curve, kpi_export (Parquet and CSV, disclosure rule applied), the
-    flight deck page (flight_deck.html), every quarantined row, and manifest.json; then
+    flight deck (flight_deck.html, flight_deck/<FORCE>.html and flight_deck.xlsx), every
+    quarantined row, and manifest.json; then
     latest.json points at it. Runs only when every blocking check upstream has passed."""
     with national(warehouse) as con:
-        published = publish(con, settings.out_path, settings.quarantine_threshold, settings.min_denominator)
+        published = publish(
+            con, settings.out_path, settings.quarantine_threshold, settings.min_denominator,
+            contact=settings.contact, chart_cache=settings.chart_cache_path,
+        )  # fmt: skip
     manifest = published["manifest"]
     context.log.info(f"publish: version {published['version_id']} at {published['path']}")
     return MaterializeResult(

@@ -18,9 +18,9 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.contract import TABLES
+from pipelines.deck import write_deck
 from pipelines.extracts import sha256_of
 from pipelines.faults import checkpoint
-from pipelines.flight_deck import write_flight_deck
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
 from pipelines.rules import sql_literal
 
@@ -127,7 +127,15 @@ def previous_case_counts(out_dir: Path) -> dict[str, int]:
     }
 
 
-def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now: datetime | None = None) -> dict:
+def publish(
+    con,
+    out_dir: Path,
+    threshold: float,
+    min_denominator: int = 10,
+    now: datetime | None = None,
+    contact: str = "",
+    chart_cache: Path | None = None,
+) -> dict:
     """Write a new version folder from the warehouse, then point latest.json at it."""
     now = now or datetime.now(UTC)
     versions = out_dir / "versions"
@@ -145,13 +153,13 @@ def publish(con, out_dir: Path, threshold: float, min_denominator: int = 10, now
                                                 "format parquet")  # fmt: skip
         outputs["kpi_export.csv"] = _copy(con, "select * from kpi_export", work / "kpi_export.csv",
                                           "format csv, header true")  # fmt: skip
-        outputs["flight_deck.html"] = write_flight_deck(con, work / "flight_deck.html", min_denominator)
         (work / "quarantine").mkdir()
         for table in TABLES:
             name = f"quarantine/{table.name}.parquet"
             outputs[name] = _copy(con, f"select * from quarantine_{table.name}", work / name, "format parquet")
         kpi_digest = sha256_of(work / "kpi_monthly.csv")
         version_id = f"{now:%Y%m%dT%H%M%SZ}-{kpi_digest[:8]}"
+        outputs.update(write_deck(con, work, version_id, min_denominator, contact, chart_cache))
         used, superseded, rejected = _extract_entries(con)
         manifest = {
             "version_id": version_id,

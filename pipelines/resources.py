@@ -23,6 +23,7 @@ DEFAULT_INBOX = REPO_ROOT / "data" / "sample" / "inbox"
 DEFAULT_OUT = REPO_ROOT / "outputs"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "flightdeck.duckdb"
 FORCES_PARTITIONS = "forces"  # the dynamic partitions: one per force code found
+DEFAULT_CONTACT = "Contact: the force performance team that published this version (set FLIGHTDECK_CONTACT)."
 
 
 class FlightDeckSettings(ConfigurableResource):
@@ -63,6 +64,23 @@ class FlightDeckSettings(ConfigurableResource):
         """The places this run reads and writes."""
         return RunPaths.of(self.inbox, self.out_dir, self.warehouse, self.adapted_dir)
 
+    contact: str = Field(
+        default=DEFAULT_CONTACT,
+        description="The contact line on the flight deck pages and the spreadsheet's cover sheet.",
+    )
+    chart_cache: str | None = Field(
+        default=None,
+        description="Folder of flight deck charts already rendered, keyed by their spec, so unchanged charts "
+        "are not drawn again; default: charts/ in the warehouse's cache; 'none': no cache.",
+    )
+
+    @property
+    def chart_cache_path(self) -> Path | None:
+        """The chart cache as a path (None when turned off)."""
+        if self.chart_cache == "none":
+            return None
+        return Path(self.chart_cache) if self.chart_cache else self.paths.cache / "charts"
+
     @property
     def inbox_path(self) -> Path:
         """The inbox as a path."""
@@ -96,6 +114,8 @@ def settings_from_env(**overrides) -> FlightDeckSettings:
         "duckdb_memory_limit": env("FLIGHTDECK_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
         "duckdb_threads": int(env("FLIGHTDECK_DUCKDB_THREADS") or os.cpu_count() or 1),
         "duckdb_temp_directory": env("FLIGHTDECK_DUCKDB_TEMP_DIRECTORY") or None,
+        "contact": env("FLIGHTDECK_CONTACT") or DEFAULT_CONTACT,
+        "chart_cache": env("FLIGHTDECK_CHART_CACHE") or None,
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return FlightDeckSettings(**values)

@@ -24,9 +24,17 @@ def wilson(x: float, n: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+@pytest.fixture(scope="session")
+def chart_cache(tmp_path_factory):
+    """One flight deck chart cache for the whole session: charts are keyed by their content, so
+    pipeline runs on the same data draw each chart once."""
+    return tmp_path_factory.mktemp("chart-cache")
+
+
 @pytest.fixture(autouse=True)
-def outputs_in_tmp(tmp_path, monkeypatch):
+def outputs_in_tmp(tmp_path, monkeypatch, chart_cache):
     """Unit tests can never touch the repository's outputs or warehouse."""
+    monkeypatch.setenv("FLIGHTDECK_CHART_CACHE", str(chart_cache))
     monkeypatch.setenv("FLIGHTDECK_OUT", str(tmp_path / "env-outputs"))
     monkeypatch.setenv("FLIGHTDECK_WAREHOUSE", str(tmp_path / "env-warehouse.duckdb"))
     monkeypatch.setenv("FLIGHTDECK_INBOX", str(tmp_path / "env-inbox"))

@@ -78,7 +78,8 @@ def test_a_nightly_run_publishes_a_complete_version(tmp_path):
     version = out / pointer["path"]
     assert pointer == {"version": version.name, "path": f"versions/{version.name}"}
     assert sorted(p.relative_to(version).as_posix() for p in version.rglob("*.*")) == [
-        "attrition_curve.parquet", "flight_deck.html", "kpi_export.csv", "kpi_export.parquet",
+        "attrition_curve.parquet", "flight_deck.html", "flight_deck.xlsx", "flight_deck/EASTC.html",
+        "flight_deck/NORTHA.html", "flight_deck/SOUTHB.html", "kpi_export.csv", "kpi_export.parquet",
         "kpi_monthly.csv", "kpi_monthly.parquet", "kpi_spc.parquet", "manifest.json", "quarantine/cases.parquet",
         "quarantine/contacts.parquet", "quarantine/devices.parquet", "quarantine/suspect_actions.parquet",
         "quarantine/victim_survey.parquet", "quarantine/workforce.parquet",
@@ -127,9 +128,14 @@ def assert_views_agree_with_kpi_monthly(version: Path) -> None:
         "group by all"
     ).fetchall()
     assert {r[0] for r in curves} == {r[0] for r in monthly} and all(r[2:] == (366, 0, 365) for r in curves)
-    page = (version / "flight_deck.html").read_text(encoding="utf-8")
-    assert "All forces" in page and all(k.title.replace("'", "&#x27;") in page for k in KPIS)
-    assert page.count("<h3>When do victims withdraw?</h3>") == len({r[0] for r in monthly})
+    # The deck: one page per force (ALL on the index), each with every KPI the force has rows for.
+    for force in {r[0] for r in monthly}:
+        path = "flight_deck.html" if force == "ALL" else f"flight_deck/{force}.html"
+        page = (version / path).read_text(encoding="utf-8")
+        has_rows = {r[2] for r in monthly if r[0] == force}
+        titles = {k.title.replace("'", "&#39;") for k in KPIS if k.kpi_id in has_rows}
+        assert all(f"<h3>{t}</h3>" in page for t in titles)
+        assert page.count('data-chart="spc"') == len(titles) and '<h2 id="attrition">' in page
 
 
 def test_same_inputs_give_the_same_kpi_rows_and_versions_are_never_touched(tmp_path):

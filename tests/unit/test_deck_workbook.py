@@ -1,0 +1,114 @@
+"""flight_deck.xlsx: cover, contents and notes sheets, one table per sheet, values equal to
+kpi_export's, the [c] [x] [p] symbols, and tables cut under Excel's row limit."""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipelines.deck.data import load_deck_data, workbook_rows
+from pipelines.deck.workbook import HEADERS, TEXT_ROWS, cut_tables, write_workbook
+from tests.deck_fixtures import build
+
+
+def _write(tmp_path, row_limit=None):
+    con = build()
+    data = load_deck_data(con, 10)
+    extracts = data.extracts.to_dict("records")
+    path = tmp_path / "flight_deck.xlsx"
+    kwargs = {"row_limit": row_limit} if row_limit else {}
+    written = write_workbook(path, workbook_rows(con), data.measures, extracts, "V1", 10, "Contact: the test team.",
+                             **kwargs)  # fmt: skip
+    return con, path, written
+
+
+def _expected(con) -> list[tuple]:
+    """kpi_export as the workbook should show it, worked out straight from the table."""
+    rows = con.execute(
+        "select kpi_id, force_code, strftime(period, '%Y-%m') || if(provisional, ' [p]', ''), breakdown, "
+        "numerator, denominator, value, ci_low, ci_high, status from kpi_export"
+    ).fetchall()
+    shown = []
+    for kpi_id, force, month, breakdown, *numbers, status in rows:
+        cells = ["[c]" if status == "suppressed" else ("[x]" if n is None else n) for n in numbers]
+        shown.append((kpi_id, force, month, breakdown, *cells, status))
+    return sorted(shown, key=str)
+
+
+def test_workbook_has_cover_contents_notes_and_one_table_per_kpi(tmp_path):
+    con, path, written = _write(tmp_path)
+    assert written == con.execute("select count(*) from kpi_export").fetchone()[0] == 168
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["Cover", "Contents", "Notes", "Table_1", "Table_2", "Table_3", "Table_4"]
+    cover = [c.value for c in book["Cover"]["A"]]
+    assert cover[0].startswith("Flight Deck") and "Version V1." in cover
+    assert any(str(v).startswith("F1: extract taken 2026-10-31T23:00:00") for v in cover)
+    assert "Contact: the test team." in cover and any(str(v).startswith("[c] ") for v in cover)
+    assert any("fewer than 10" in str(v) for v in cover)
+    contents = book["Contents"]
+    assert [c.value for c in contents[3]] == ["Worksheet", "Table", "Rows"]
+    assert [r[0].value for r in contents.iter_rows(min_row=4)] == ["Notes", "Table_1", "Table_2", "Table_3", "Table_4"]
+    assert contents["B5"].value == "Victim withdrawal rate"
+    assert [c.value for c in book["Notes"][3]] == ["Note number", "Note text"]
+    for sheet in book.worksheets:
+        assert not sheet.merged_cells.ranges
+        values = [[c.value for c in row] for row in sheet.iter_rows()]
+        assert all(any(v is not None for v in row) for row in values), f"blank row in {sheet.title}"
+    for name in ("Contents", "Notes", "Table_1"):
+        assert len(book[name].tables) == 1
+
+
+def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path):
+    con, path, _ = _write(tmp_path)
+    book = openpyxl.load_workbook(path)
+    titles = {r[0]: r[1] for r in con.execute("select title, kpi_id from kpi_catalogue").fetchall()}
+    found = []
+    for sheet in book.worksheets[3:]:
+        title = sheet["A1"].value.split(": ", 1)[1].split(" (")[0]
+        rows = list(sheet.iter_rows(min_row=TEXT_ROWS + 1, values_only=True))
+        assert list(rows[0]) == HEADERS
+        found += [(titles[title], *row) for row in rows[1:]]
+    # Excel keeps 15 significant digits (xlsxwriter writes 16): numbers agree to that precision.
+    by_key = {r[:4]: r for r in _expected(con)}
+    assert len(found) == len(by_key) == len({r[:4] for r in found})
+    for row in found:
+        expected = by_key[row[:4]]
+        for got, want in zip(row[4:], expected[4:], strict=True):
+            assert got == (want if isinstance(want, str) else pytest.approx(want, rel=1e-15, abs=0)), row
+    months = [r[2] for r in found if r[0] == "withdrawal_rate" and r[1] == "F1" and r[3] == "all"]
+    assert months[-2:] == ["2026-09 [p]", "2026-10 [p]"] and "2026-08" in months
+    suppressed = next(r for r in found if r[0] == "withdrawal_rate" and r[1] == "F1" and r[2] == "2026-03")
+    assert suppressed[4:] == ("[c]",) * 5 + ("suppressed",)
+    median = next(r for r in found if r[0] == "median_days_to_withdrawal" and r[1] == "ALL")
+    assert median[4] == "[x]" and median[7:9] == ("[x]", "[x]") and median[6] == 20.0
+
+
+def test_tables_are_cut_under_the_row_limit_at_force_boundaries(tmp_path):
+    rows = pd.DataFrame({"kpi_id": ["a"] * 10 + ["b"] * 3, "force_code": list("AAAABBBCCC") + list("XYZ")})
+    tables = cut_tables(rows, limit=4)
+    assert [(k, t["force_code"].tolist()) for k, t, _ in tables] == [
+        ("a", list("AAAA")), ("a", list("BBB")), ("a", list("CCC")), ("b", list("XYZ")),
+    ]  # fmt: skip
+    assert "part 2 of 3: forces B to B" in tables[1][2]
+    big = pd.DataFrame({"kpi_id": ["a"] * 9, "force_code": ["A"] * 9})
+    assert [len(t) for _, t, _ in cut_tables(big, limit=4)] == [4, 4, 1]
+    con, path, written = _write(tmp_path, row_limit=20)
+    book = openpyxl.load_workbook(path)
+    data_rows = sum(sheet.max_row - TEXT_ROWS - 1 for sheet in book.worksheets[3:])
+    assert data_rows == written == 168
+    assert len(book.worksheets) - 3 == sum(math.ceil(n / 14) for n in (56, 42, 42, 28))  # 14 months per force
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is optional: not installed")
+def test_libreoffice_converts_the_workbook(tmp_path):
+    _, path, _ = _write(tmp_path)
+    result = subprocess.run(
+        ["soffice", "--headless", "--convert-to", "ods", "--outdir", str(tmp_path), str(path)],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0 and (tmp_path / "flight_deck.ods").stat().st_size > 0, result.stderr
