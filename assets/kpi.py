@@ -1,28 +1,30 @@
 """KPI stage: one asset per registry KPI, each running its SQL file over the valid tables,
 then `kpi_monthly`, the long table every export is cut from, and the views built on it:
-SPC signals (`kpi_spc`), the disclosure-controlled export (`kpi_export`) and the attrition
-curves (`attrition_curve`)."""
+SPC signals (`kpi_spc`), force comparisons (`kpi_funnel`), the disclosure-controlled export
+(`kpi_export`) and the attrition curves (`attrition_curve`)."""
 
 from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
+from pipelines.contract import TABLES
 from pipelines.kpis import KPIS, Kpi
 from pipelines.resources import FlightDeckSettings
 from pipelines.spc import SPC_PARAMS, read_baselines, write_baselines
 from pipelines.warehouse import markdown_preview, run_sql_file
 
-VALID_TABLES = ["valid_cases", "valid_devices", "valid_contacts", "valid_workforce"]
+VALID_TABLES = [f"valid_{t.name}" for t in TABLES]
+# Tables every KPI's range, breakdown and provisional steps read.
+ALWAYS_READ = ("force_ranges", "force_supplied_files", "valid_cases")
 # Tables a KPI query may read; each KPI asset depends on those its SQL names.
-SHARED_TABLES = [*VALID_TABLES, "force_ranges", "open_cases_at_month_end"]
+SHARED_TABLES = [*VALID_TABLES, "force_ranges", "force_supplied_files", "open_cases_at_month_end"]
 
 
 def tables_read_by(kpi: Kpi) -> list[str]:
-    """The shared tables named in a KPI's items query (plus force_ranges and valid_cases, read by
-    every KPI's range and breakdown steps)."""
+    """The shared tables named in a KPI's items query, plus those every KPI's steps read."""
     sql = kpi.sql_path.read_text(encoding="utf-8")
-    return [t for t in SHARED_TABLES if t in sql or t in ("force_ranges", "valid_cases")]
+    return [t for t in SHARED_TABLES if t in sql or t in ALWAYS_READ]
 
 
 @asset(group_name="kpi", deps=VALID_TABLES)
@@ -32,6 +34,16 @@ def force_ranges(warehouse: DuckDBResource) -> MaterializeResult:
     with warehouse.get_connection() as con:
         run_sql_file(con, "kpi/force_ranges.sql", create_table="force_ranges")
         preview = markdown_preview(con, "select * from force_ranges order by force_code")
+    return MaterializeResult(metadata={"preview": MetadataValue.md(preview)})
+
+
+@asset(group_name="kpi", deps=["extract_inventory", "extract_verdicts"])
+def force_supplied_files(warehouse: DuckDBResource) -> MaterializeResult:
+    """The files each force's used extract supplies (an optional file counts even with a header
+    and no rows): KPIs published "only where supplied" take part for these forces alone."""
+    with warehouse.get_connection() as con:
+        run_sql_file(con, "kpi/force_supplied_files.sql", create_table="force_supplied_files")
+        preview = markdown_preview(con, "select * from force_supplied_files", 50)
     return MaterializeResult(metadata={"preview": MetadataValue.md(preview)})
 
 
@@ -56,19 +68,23 @@ def open_cases_at_month_end(warehouse: DuckDBResource) -> MaterializeResult:
 
 
 def build_kpi_asset(kpi: Kpi) -> AssetsDefinition:
-    """One KPI table (force_code, breakdown, period, numerator, denominator, value): its items
-    query, the range filter, the breakdown dimensions if it has them, then the aggregate query of
-    its kind."""
+    """One KPI table (force_code, breakdown, period, numerator, denominator, value, provisional):
+    the taking-part forces' ranges, its items query, the range filter, the breakdowns if it has
+    them, the aggregate query of its kind, then the provisional flag from its settling period."""
 
     @asset(name=kpi.kpi_id, group_name="kpi", deps=tables_read_by(kpi))
     def _kpi(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
         with warehouse.get_connection() as con:
+            run_sql_file(
+                con, "kpi/kpi_ranges.sql", {"required_file": kpi.requires_file}, create_table="kpi_ranges", temp=True
+            )
             run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
             in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
             run_sql_file(con, "kpi/items_in_range.sql", create_table=in_range, temp=True)
-            if kpi.breakdowns:
-                run_sql_file(con, "kpi/breakdowns.sql", create_table="kpi_items", temp=True)
-            run_sql_file(con, f"kpi/aggregate/{kpi.aggregate_path.name}", create_table=kpi.kpi_id)
+            if kpi.breakdown_path:
+                run_sql_file(con, f"kpi/breakdowns/{kpi.breakdown_path.name}", create_table="kpi_items", temp=True)
+            run_sql_file(con, f"kpi/aggregate/{kpi.aggregate_path.name}", create_table="kpi_rows", temp=True)
+            run_sql_file(con, "kpi/provisional.sql", {"settling_days": kpi.settling_days}, create_table=kpi.kpi_id)
             rows = con.execute(f"select count(*) from {kpi.kpi_id}").fetchone()[0]
             preview = markdown_preview(
                 con,
@@ -92,7 +108,7 @@ def kpi_results_view_sql() -> str:
     """The union of every registry KPI table, tagged with its id and kind."""
     return "create or replace view kpi_results as\n" + "\nunion all\n".join(
         f"select '{k.kpi_id}' as kpi_id, {str(k.is_proportion).lower()} as is_proportion, "
-        f"force_code, breakdown, period, numerator, denominator, value from {k.kpi_id}"
+        f"force_code, breakdown, period, numerator, denominator, value, provisional from {k.kpi_id}"
         for k in KPIS
     )
 
@@ -100,8 +116,9 @@ def kpi_results_view_sql() -> str:
 @asset(group_name="kpi", deps=[k.kpi_id for k in KPIS])
 def kpi_monthly(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
     """Every KPI in one long table (force_code, period, kpi_id, breakdown, numerator,
-    denominator, value, ci_low, ci_high) with Wilson 95% intervals on proportions, sorted by
-    force_code, kpi_id, breakdown, period: the table chief officers read."""
+    denominator, value, ci_low, ci_high, provisional) with Wilson 95% intervals on proportions,
+    sorted by force_code, kpi_id, breakdown, period: the table chief officers read. A row is
+    provisional while its month is still settling (the KPI's settling period in the registry)."""
     with warehouse.get_connection() as con:
         con.execute(kpi_results_view_sql())
         run_sql_file(con, "kpi_monthly.sql", create_table="kpi_monthly")
@@ -114,17 +131,20 @@ def kpi_monthly(context: AssetExecutionContext, warehouse: DuckDBResource) -> Ma
 @asset(group_name="kpi")
 def kpi_catalogue(warehouse: DuckDBResource) -> MaterializeResult:
     """The KPI registry as a table (id, title, kind, unit, better direction, section,
-    definition, position), so exports and SPC labels read the same metadata as the README."""
+    definition, position, settling period in days, breakdown family, the optional file it
+    needs), so exports, SPC and funnel labels read the same metadata as the README."""
     rows = [
-        (k.kpi_id, k.title, k.kind, k.unit, k.better, k.section, k.definition, position)
+        (k.kpi_id, k.title, k.kind, k.unit, k.better, k.section, k.definition, position, k.settling_days,
+         k.breakdowns or None, k.requires_file or None)
         for position, k in enumerate(KPIS, start=1)
-    ]
+    ]  # fmt: skip
     with warehouse.get_connection() as con:
         con.execute(
             "create or replace table kpi_catalogue (kpi_id varchar, title varchar, kind varchar, unit varchar, "
-            "better varchar, section varchar, definition varchar, position integer)"
+            "better varchar, section varchar, definition varchar, position integer, settling_days integer, "
+            "breakdowns varchar, requires_file varchar)"
         )
-        con.executemany("insert into kpi_catalogue values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("insert into kpi_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     return MaterializeResult(metadata={"kpis": len(rows)})
 
 
@@ -133,9 +153,10 @@ def kpi_spc(
     context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
 ) -> MaterializeResult:
     """XmR statistical process control (NHS "Making Data Count") on every KPI's monthly series
-    (breakdown `all`) per force and ALL: centre line, process limits, the rules that fired and
-    a signal labelled improvement, concern or neither from the KPI's better direction. Rules
-    and run lengths: sql/kpi_spc.sql and the README. Baselines: every month, unless the
+    (breakdown `all`) per force and ALL, one row per month: centre line, process limits, the
+    rules that fired and a signal labelled improvement, concern or neither from the KPI's
+    better direction. Provisional months take no part (signal `provisional`). Rules and run
+    lengths: sql/kpi_spc.sql and the README. Baselines: every settled month, unless the
     spc_baselines file fixes them."""
     baselines = read_baselines(Path(settings.spc_baselines) if settings.spc_baselines else None)
     with warehouse.get_connection() as con:
@@ -149,11 +170,30 @@ def kpi_spc(
 
 
 @asset(group_name="kpi", deps=["kpi_monthly", "kpi_catalogue"])
+def kpi_funnel(context: AssetExecutionContext, warehouse: DuckDBResource) -> MaterializeResult:
+    """Forces compared fairly (funnel plot data): for each proportion KPI, each force's value
+    over the 12 months ending with ALL's latest settled month, against the national value with
+    95% and 99.8% limits for the force's denominator; provisional months take no part."""
+    with warehouse.get_connection() as con:
+        run_sql_file(con, "kpi_funnel.sql", create_table="kpi_funnel")
+        counts = dict(con.execute("select position, count(*) from kpi_funnel group by position").fetchall())
+        preview = markdown_preview(
+            con, "select * from kpi_funnel where position not in ('within') order by kpi_id, force_code", 10
+        )
+    context.log.info(f"kpi: kpi_funnel: {sum(counts.values()):,} rows, positions {counts}")
+    return MaterializeResult(
+        metadata={"rows": sum(counts.values()), "positions": MetadataValue.json(counts),
+                  "beyond_95": MetadataValue.md(preview)}
+    )  # fmt: skip
+
+
+@asset(group_name="kpi", deps=["kpi_monthly", "kpi_catalogue"])
 def kpi_export(
     context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
 ) -> MaterializeResult:
     """The KPI table meant to leave the force, with the disclosure rule applied: a proportion
-    whose denominator is under the minimum (default 10) is withheld and marked suppressed."""
+    whose denominator is under the minimum (default 10) is withheld and marked suppressed.
+    Provisional rows keep their figures and are labelled `provisional`."""
     with warehouse.get_connection() as con:
         run_sql_file(con, "kpi_export.sql", {"min_denominator": settings.min_denominator}, create_table="kpi_export")
         rows, suppressed = con.execute(

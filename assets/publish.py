@@ -13,6 +13,7 @@ from pipelines.resources import FlightDeckSettings
     deps=[
         "kpi_monthly",
         "kpi_spc",
+        "kpi_funnel",
         "kpi_export",
         "attrition_curve",
         "extract_verdicts",
@@ -23,7 +24,7 @@ def published_version(
     context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource
 ) -> MaterializeResult:
     """A new folder versions/<version_id>/ with kpi_monthly (Parquet and CSV, full numbers),
-    kpi_spc, attrition_curve, kpi_export (Parquet and CSV, disclosure rule applied), the
+    kpi_spc, kpi_funnel, attrition_curve, kpi_export (Parquet and CSV, disclosure rule applied), the
     flight deck page (flight_deck.html), every quarantined row, and manifest.json; then
     latest.json points at it. Runs only when every blocking check upstream has passed."""
     with warehouse.get_connection() as con:

@@ -19,7 +19,7 @@ def test_asset_graph_has_every_stage_and_kpi():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     expected = {"extract_inventory", "extract_verdicts", "force_ranges", "kpi_monthly", "published_version"}
     expected |= {"adapted_extracts", "force_month_ends", "open_cases_at_month_end"}
-    expected |= {"kpi_catalogue", "kpi_spc", "kpi_export", "attrition_curve"}
+    expected |= {"kpi_catalogue", "kpi_spc", "kpi_funnel", "kpi_export", "attrition_curve", "force_supplied_files"}
     expected |= {f"{stage}_{t.name}" for stage in ("stage", "screened", "quarantine", "valid") for t in TABLES}
     expected |= {k.kpi_id for k in KPIS}
     assert keys == expected

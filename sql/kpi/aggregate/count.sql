@@ -1,13 +1,13 @@
 -- Rows of a count KPI from its items (kpi_items: force_code, period), one item per counted
--- thing. Every month of each force's published range gets a row, zeros included, and ALL
--- gets every month from the earliest first month to the latest last month of any force.
+-- thing. Every month of each taking-part force's published range gets a row, zeros included
+-- (kpi_ranges: every force, or only the forces that supply the KPI's optional file).
 -- numerator = value = the count; denominator null. Count KPIs have no breakdowns: breakdown `all`.
 with items as (
     select * from kpi_items
 ),
 
 ranges as (
-    select * from force_ranges
+    select * from kpi_ranges
 ),
 
 force_months as (
@@ -17,6 +17,8 @@ force_months as (
     from ranges
 ),
 
+-- ALL's months: from the earliest first month to the latest last month of the taking-part
+-- forces, a month inside no force's range included (it counts zero).
 all_months as (
     select
         'ALL' as force_code,
