@@ -167,6 +167,44 @@ KPIS: tuple[Kpi, ...] = (
         None, "Suspects",
         "Cases reported in the month with a suspect identified whose suspect is on at least two valid cases "
         "of the same force (any dates).", settling_days=365),
+    Kpi("suspect_arrest_within_30d", "Suspects arrested or interviewed within 30 days", PROPORTION,
+        "share of cases with a suspect", "up", "Disrupting suspects",
+        "Cases reported in the month (at least 30 days before the extract date) with a suspect identified, "
+        "whose suspect was arrested or voluntarily interviewed no more than 30 days after the report (an "
+        "action before the report counts).",
+        settling_days=30, requires_file="suspect_actions"),
+    Kpi("breach_arrest_share", "Breaches met with arrest or charge", PROPORTION, "share of breaches", "up",
+        "Disrupting suspects",
+        "Breaches of pre-charge bail or of an order dated in the month whose response was an arrest or a "
+        "charge (a blank response counts as unknown).",
+        settling_days=30, requires_file="suspect_actions"),
+    Kpi("protection_orders_applied", "Protection orders applied for", COUNT, "orders", "up",
+        "Disrupting suspects", "Applications for a protection order dated in the month; zero months included.",
+        query="protection_orders", params=(("action", "order_applied"),), requires_file="suspect_actions"),
+    Kpi("protection_orders_granted", "Protection orders granted", COUNT, "orders", "up", "Disrupting suspects",
+        "Protection orders granted in the month; zero months included.",
+        query="protection_orders", params=(("action", "order_granted"),), requires_file="suspect_actions"),
+    Kpi("s63g_application_share", "Section 63G applications after no further action", PROPORTION,
+        "share of outcomes", "up", "Disrupting suspects",
+        "Outcomes 15 or 16 dated in the month on cases with a suspect identified, where an application was "
+        "made (at any date) under section 63G of PACE to keep the uncharged suspect's DNA and fingerprints.",
+        settling_days=90, requires_file="suspect_actions"),
+    *(
+        Kpi(f"pj_{item}", title, PROPORTION, "share of answers", "up", "Victim voice",
+            f"Victim survey responses dated in the month or the two months before that answer '{statement}': "
+            "the share who agree or strongly agree (4 or 5 of 5).",
+            query="survey_agreement", params=(("item", item),), breakdowns=JOURNEY_STAGE_BREAKDOWNS,
+            requires_file="victim_survey")
+        for item, title, statement in (
+            ("treated_with_respect", "Victims treated with respect", "I was treated with respect"),
+            ("treated_fairly", "Victims treated fairly", "I was treated fairly"),
+            ("listened_to", "Victims listened to", "I was listened to"),
+            ("kept_informed", "Victims kept informed", "I was kept informed"),
+            ("felt_believed", "Victims who felt believed", "I felt believed"),
+            ("would_recommend_reporting", "Victims who would encourage others to report",
+             "I would encourage others to report"),
+        )
+    ),
     Kpi("open_cases_per_investigator", "Open cases per investigator", RATIO, "cases per officer", "down",
         "Workforce",
         "At month end E: open cases with an officer in charge, divided by the distinct officers in charge of "
