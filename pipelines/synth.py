@@ -785,7 +785,8 @@ def _generate_suspect_actions(rng: np.random.Generator, clock: Clock, cases: dic
     breached = rng.random(int(bailed.sum())) < 0.10
     breach_case = arrested[bailed][breached]
     breach_day = arrested_day[bailed][breached] + rng.integers(5, 121, len(breach_case))
-    parts.append(_action_rows(breach_case, "bail_breach", breach_day, response=_breach_responses(rng, len(breach_case))))
+    responses = _breach_responses(rng, len(breach_case))
+    parts.append(_action_rows(breach_case, "bail_breach", breach_day, response=responses))
 
     # Protection orders: more often where there is domestic abuse.
     p_order = np.where(cases["domestic_abuse"][suspect] & cases["has_domestic_abuse"][suspect], 0.08, 0.03)
