@@ -35,8 +35,10 @@ def test_raw_styles_adapt_back_to_identical_kpis(tmp_path):
         # the round trip is exact only without instants in the later one.
         assert _instants_in_the_repeated_hour(folder) == 0
         shutil.copytree(folder, canonical_inbox / force / folder.name)
-        # The raw styles carry no workforce file, so neither does the canonical side.
-        (canonical_inbox / force / folder.name / "workforce.csv").unlink()
+        # The raw styles carry no workforce file, nor (yet) contract v1.1's optional files, so
+        # neither does the canonical side.
+        for name in ("workforce.csv", "suspect_actions.csv", "victim_survey.csv"):
+            (canonical_inbox / force / folder.name / name).unlink(missing_ok=True)
         raw = raw_inbox / "raw" / force / folder.name
         STYLES[force](folder, raw)
         shutil.copy(RAW_SAMPLES / force / "2026-10-31" / "mapping.toml", raw / "mapping.toml")
