@@ -33,7 +33,7 @@ def kpi_partials(context: AssetExecutionContext, settings: FlightDeckSettings, r
     Stored by content: a force whose extract is unchanged is not computed again."""
     forces, extracts = run_extracts(context, settings)
     paths = settings.paths
-    states, targets, valid = {}, {}, {}
+    states, targets, valid, supplied = {}, {}, {}, {}
     for force in forces:
         mine = [e for e in extracts if e.force_code == force]
         state = read_force_state(paths.state, force, mine)
@@ -43,9 +43,10 @@ def kpi_partials(context: AssetExecutionContext, settings: FlightDeckSettings, r
         states[force] = (mine, state)
         targets[force] = paths.cache / "kpi" / partials_key(extract_key(used))
         valid[force] = Path(state["used_result"])
+        supplied[force] = list(used.files)
     computed = sum(not folder.exists() for folder in targets.values())
     reused = len(targets) - computed
-    compute_partials(valid, targets, settings.limits)
+    compute_partials(valid, supplied, targets, settings.limits)
     for force, (mine, state) in states.items():
         write_json(state_path(paths.state, force, mine), {**state, "partials": str(targets[force])})
     context.log.info(f"kpi: {len(forces)} force(s): partials computed for {computed}, reused for {reused}")
@@ -83,9 +84,10 @@ def kpi_spc(
     context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource, run_lock: RunLock
 ) -> MaterializeResult:
     """XmR statistical process control (NHS "Making Data Count") on every KPI's monthly series
-    (breakdown `all`) per force and ALL: centre line, process limits, the rules that fired and
-    a signal labelled improvement, concern or neither from the KPI's better direction. Rules
-    and run lengths: sql/kpi_spc.sql and the README. Baselines: every month, unless the
+    (breakdown `all`) per force and ALL, one row per month: centre line, process limits, the
+    rules that fired and a signal labelled improvement, concern or neither from the KPI's
+    better direction. Provisional months take no part (signal `provisional`). Rules and run
+    lengths: sql/kpi_spc.sql and the README. Baselines: every settled month, unless the
     spc_baselines file fixes them."""
     baselines = read_baselines(Path(settings.spc_baselines) if settings.spc_baselines else None)
     with national(warehouse) as con:
@@ -96,6 +98,24 @@ def kpi_spc(
     return MaterializeResult(
         metadata={"points": sum(counts.values()), "signals": MetadataValue.json(counts), "baselines": len(baselines)}
     )
+
+
+@asset(group_name="kpi", deps=[kpi_monthly])
+def kpi_funnel(context: AssetExecutionContext, warehouse: DuckDBResource, run_lock: RunLock) -> MaterializeResult:
+    """Forces compared fairly (funnel plot data): for each proportion KPI, each force's value
+    over the 12 months ending with ALL's latest settled month, against the national value with
+    95% and 99.8% limits for the force's denominator; provisional months take no part."""
+    with national(warehouse) as con:
+        run_sql_file(con, "kpi_funnel.sql", create_table="kpi_funnel")
+        counts = dict(con.execute("select position, count(*) from kpi_funnel group by position").fetchall())
+        preview = markdown_preview(
+            con, "select * from kpi_funnel where position not in ('within') order by kpi_id, force_code", 10
+        )
+    context.log.info(f"kpi: kpi_funnel: {sum(counts.values()):,} rows, positions {counts}")
+    return MaterializeResult(
+        metadata={"rows": sum(counts.values()), "positions": MetadataValue.json(counts),
+                  "beyond_95": MetadataValue.md(preview)}
+    )  # fmt: skip
 
 
 @asset(group_name="kpi", deps=[kpi_monthly])

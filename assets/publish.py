@@ -10,13 +10,13 @@ from pipelines.warehouse import national
 
 @asset(
     group_name="publish",
-    deps=["kpi_monthly", "kpi_spc", "kpi_export", "attrition_curve", "extract_verdicts"],
+    deps=["kpi_monthly", "kpi_spc", "kpi_funnel", "kpi_export", "attrition_curve", "extract_verdicts"],
 )
 def published_version(
     context: AssetExecutionContext, settings: FlightDeckSettings, warehouse: DuckDBResource, run_lock: RunLock
 ) -> MaterializeResult:
     """A new folder versions/<version_id>/ with kpi_monthly (Parquet and CSV, full numbers),
-    kpi_spc, attrition_curve, kpi_export (Parquet and CSV, disclosure rule applied), the
+    kpi_spc, kpi_funnel, attrition_curve, kpi_export (Parquet and CSV, disclosure rule applied), the
     flight deck (flight_deck.html, flight_deck/<FORCE>.html and flight_deck.xlsx), every
     quarantined row, and manifest.json; then
     latest.json points at it. Runs only when every blocking check upstream has passed."""

@@ -58,6 +58,15 @@ class Order:
 
 
 @dataclass(frozen=True)
+class RequiredWhen:
+    """`column` must not be blank on a row whose `when_column` is one of `values`."""
+
+    column: str
+    when_column: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Table:
     """One CSV file of an extract."""
 
@@ -69,6 +78,8 @@ class Table:
     both_or_neither: tuple[tuple[str, str], ...] = ()
     not_above: tuple[tuple[str, str], ...] = ()  # (a, b): a <= b when both present
     case_reference: bool = False  # case_id must be a valid case of the same extract
+    case_must_have: tuple[str, ...] = ()  # columns that referenced valid case must have filled in
+    required_when: tuple[RequiredWhen, ...] = ()
     month_column: str | None = None  # a YYYY-MM column, judged against T like a date
     description: str = ""
 
@@ -180,6 +191,9 @@ WORKFORCE = Table(
     month_column="month",
 )
 
+ORDER_ACTIONS = ("order_applied", "order_granted", "order_breach")  # actions about a protection order
+BREACH_ACTIONS = ("bail_breach", "order_breach")
+
 SUSPECT_ACTIONS = Table(
     name="suspect_actions",
     description="One row per recorded action about a case's suspect (optional file; no key: identical rows "
@@ -193,6 +207,8 @@ SUSPECT_ACTIONS = Table(
         Column("breach_response", "code", codes=BREACH_RESPONSE_CODES),
     ),
     case_reference=True,
+    case_must_have=("suspect_id",),  # an action about a case's suspect needs a case with a suspect
+    required_when=(RequiredWhen("order_type", "action", ORDER_ACTIONS),),
 )
 
 VICTIM_SURVEY = Table(

@@ -9,7 +9,15 @@ from __future__ import annotations
 from dagster import Definitions
 
 from assets.discover import adapted_extracts, extract_inventory
-from assets.kpi import attrition_curve, kpi_catalogue, kpi_export, kpi_monthly, kpi_partials, kpi_spc
+from assets.kpi import (
+    attrition_curve,
+    kpi_catalogue,
+    kpi_export,
+    kpi_funnel,
+    kpi_monthly,
+    kpi_partials,
+    kpi_spc,
+)
 from assets.publish import published_version
 from assets.stage import extract_rows
 from assets.validate import cases_not_shrunk, contract_suites, extract_verdicts, some_extract_accepted, valid_rows
@@ -28,6 +36,7 @@ ALL_ASSETS = [
     kpi_catalogue,
     kpi_monthly,
     kpi_spc,
+    kpi_funnel,
     kpi_export,
     attrition_curve,
     published_version,

@@ -15,15 +15,17 @@ BETTER = {"up": "higher", "down": "lower", None: "neither"}
 
 
 def kpi_table() -> str:
-    """One row per registry KPI."""
+    """One row per registry KPI, in catalogue order."""
     lines = [
-        "| section | kpi_id | title | kind | unit | better | breakdowns | definition | SQL |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| section | kpi_id | title | kind | unit | better | breakdowns | settling (days) | only where supplied "
+        "| definition | SQL |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for k in KPIS:
+        supplied = f"`{k.requires_file}.csv`" if k.requires_file else ""
         lines.append(
             f"| {k.section} | `{k.kpi_id}` | {k.title} | {k.kind} | {k.unit} | {BETTER[k.better]} "
-            f"| {'yes' if k.breakdowns else ''} | {k.definition} | `sql/kpi/{k.sql_path.name}` |"
+            f"| {k.breakdowns} | {k.settling_days} | {supplied} | {k.definition} | `sql/kpi/{k.sql_path.name}` |"
         )
     return "\n".join(lines)
 

@@ -39,7 +39,7 @@ KIND_TABLE = {
     "proportion": "kpi_sum_partials", "ratio": "kpi_sum_partials", "count": "kpi_sum_partials",
     "median": "kpi_median_partials", "km_median": "kpi_km_partials",
 }  # fmt: skip
-FORCE_TABLES = ["force_ranges", "attrition_partials", *PARTIAL_DDL]
+FORCE_TABLES = ["force_ranges", "force_supplied_files", "attrition_partials", *PARTIAL_DDL]
 DONE_FILE = f"{FORCE_TABLES[-1]}.parquet"  # written last: a folder holding it is complete
 
 
@@ -56,11 +56,13 @@ def _kpi_partials(con) -> None:
     for name, columns in PARTIAL_DDL.items():
         con.execute(f"create table {name} ({columns})")
     for kpi in KPIS:
+        ranges = {"required_file": kpi.requires_file}
+        run_sql_file(con, "kpi/kpi_ranges.sql", ranges, create_table="kpi_ranges", temp=True)
         run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
         in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
         run_sql_file(con, "kpi/items_in_range.sql", create_table=in_range, temp=True)
-        if kpi.breakdowns:
-            run_sql_file(con, "kpi/breakdowns.sql", create_table="kpi_items", temp=True)
+        if kpi.breakdown_path:
+            run_sql_file(con, f"kpi/breakdowns/{kpi.breakdown_path.name}", create_table="kpi_items", temp=True)
         run_sql_file(con, f"kpi/partial/{kpi.kind}.sql", create_table="kpi_partial", temp=True)
         target = KIND_TABLE[kpi.kind]
         kind = "$kind, " if target == "kpi_sum_partials" else ""
@@ -70,10 +72,15 @@ def _kpi_partials(con) -> None:
         )
 
 
-def compute_partials(valid_folders: dict[str, Path], targets: dict[str, Path], limits: DuckDBLimits | None = None):
+def compute_partials(
+    valid_folders: dict[str, Path],
+    supplied: dict[str, list[str]],
+    targets: dict[str, Path],
+    limits: DuckDBLimits | None = None,
+):
     """Compute the partials of several forces at once, from each force's used extract (its store
-    folder holding valid/<table>.parquet), and store each force's in its target folder (written
-    under a temporary name, then renamed)."""
+    folder holding valid/<table>.parquet, and the contract files it supplies), and store each
+    force's in its target folder (written under a temporary name, then renamed)."""
     pending = {force: folder for force, folder in targets.items() if not (folder / DONE_FILE).exists()}
     if not pending:
         return
@@ -83,6 +90,11 @@ def compute_partials(valid_folders: dict[str, Path], targets: dict[str, Path], l
         for table in TABLES:
             files = [valid_folders[force] / "valid" / f"{table.name}.parquet" for force in sorted(pending)]
             con.execute(f"create view valid_{table.name} as select * from {_parquet(files)}")
+        con.execute("create table force_supplied_files (force_code varchar, table_name varchar)")
+        con.executemany(
+            "insert into force_supplied_files values (?, ?)",
+            [(force, table) for force in sorted(pending) for table in sorted(supplied[force])],
+        )
         run_sql_file(con, "kpi/force_ranges.sql", create_table="force_ranges")
         run_sql_file(con, "kpi/force_month_ends.sql", create_table="force_month_ends")
         run_sql_file(con, "kpi/open_cases_at_month_end.sql", create_table="open_cases_at_month_end")

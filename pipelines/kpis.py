@@ -14,8 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-CATALOGUE_VERSION = "1"
-CONTRACT_VERSION = "1"
+CATALOGUE_VERSION = "1.1"
+CONTRACT_VERSION = "1.1"
 KPI_SQL_DIR = Path(__file__).resolve().parents[1] / "sql" / "kpi"
 
 PROPORTION, RATIO, MEDIAN, KM_MEDIAN, COUNT = "proportion", "ratio", "median", "km_median", "count"
@@ -23,6 +23,9 @@ PROPORTION, RATIO, MEDIAN, KM_MEDIAN, COUNT = "proportion", "ratio", "median", "
 # The catalogue's Breakdowns section: dimensions of the victim and case, each value a row.
 BREAKDOWN_DIMENSIONS = ("offence_group", "victim_sex", "victim_age_band", "victim_ethnicity", "relationship",
                         "domestic_abuse")  # fmt: skip
+# Breakdown families: the case dimensions above (items carry case_id; sql/kpi/breakdowns/case.sql) or
+# the survey response's journey stage (items carry journey_stage; sql/kpi/breakdowns/journey_stage.sql).
+CASE_BREAKDOWNS, JOURNEY_STAGE_BREAKDOWNS = "case", "journey_stage"
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,9 @@ class Kpi:
     definition: str
     query: str = ""  # sql/kpi/<query>.sql when several KPIs share one query; default kpi_id
     params: tuple[tuple[str, object], ...] = ()
-    breakdowns: bool = False  # also rows per value of each BREAKDOWN_DIMENSIONS (items carry case_id)
+    breakdowns: str = ""  # "", CASE_BREAKDOWNS or JOURNEY_STAGE_BREAKDOWNS: also rows per dimension value
+    settling_days: int = 0  # the catalogue's settling period P: a month is provisional until D_T > its end + P
+    requires_file: str = ""  # a contract table: published only for forces whose used extract supplies it
 
     @property
     def sql_path(self) -> Path:
@@ -55,6 +60,11 @@ class Kpi:
         return KPI_SQL_DIR / "aggregate" / f"{self.kind}.sql"
 
     @property
+    def breakdown_path(self) -> Path | None:
+        """The query that repeats this KPI's items once per breakdown value, if it has breakdowns."""
+        return KPI_SQL_DIR / "breakdowns" / f"{self.breakdowns}.sql" if self.breakdowns else None
+
+    @property
     def is_proportion(self) -> bool:
         """Numerator over denominator, with a Wilson interval."""
         return self.kind == PROPORTION
@@ -62,7 +72,8 @@ class Kpi:
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("withdrawal_rate", "Victim withdrawal rate", PROPORTION, "share of cases", "down", "Attrition",
-        "Cases reported in the month whose victim has withdrawn support (as at the extract).", breakdowns=True),
+        "Cases reported in the month whose victim has withdrawn support (as at the extract).",
+        breakdowns=CASE_BREAKDOWNS, settling_days=180),
     Kpi("withdrawal_within_7d", "Withdrawals within 7 days of report", PROPORTION, "share of withdrawals",
         "down", "Attrition", "Withdrawals dated in the month that came 7 days or fewer after the report.",
         query="withdrawal_within_days", params=(("max_days", 7),)),
@@ -75,6 +86,11 @@ KPIS: tuple[Kpi, ...] = (
         "share of recorded stances", None, "Attrition",
         "Cases reported in the month whose victim's stance at report is recorded: the share that did not "
         "support police action from the start."),
+    Kpi("withdrawal_within_90d_of_report", "Withdrawals within 90 days of report", PROPORTION, "share of cases",
+        "down", "Attrition",
+        "Cases reported in the month (at least 90 days before the extract date) whose victim withdrew support "
+        "no more than 90 days after the report: every month gets the same follow-up, so months compare.",
+        breakdowns=CASE_BREAKDOWNS, settling_days=90),
     Kpi("outcome14_share", "Outcome 14 share", PROPORTION, "share of outcomes", "down", "Outcomes",
         "Outcomes assigned in the month that are type 14 (victim does not support; no suspect identified).",
         query="outcome_share", params=(("codes", ["14"]),)),
@@ -83,18 +99,24 @@ KPIS: tuple[Kpi, ...] = (
         query="outcome_share", params=(("codes", ["15"]),)),
     Kpi("outcome16_share", "Outcome 16 share", PROPORTION, "share of outcomes", "down", "Outcomes",
         "Outcomes assigned in the month that are type 16 (victim does not support; suspect identified).",
-        query="outcome_share", params=(("codes", ["16"]),), breakdowns=True),
+        query="outcome_share", params=(("codes", ["16"]),), breakdowns=CASE_BREAKDOWNS),
     Kpi("outcome18_share", "Outcome 18 share", PROPORTION, "share of outcomes", "down", "Outcomes",
         "Outcomes assigned in the month that are type 18 (investigation complete; no suspect identified).",
         query="outcome_share", params=(("codes", ["18"]),)),
     Kpi("victim_withdrawal_outcome_share", "Victim-withdrawal outcomes (14 or 16)", PROPORTION,
         "share of outcomes", "down", "Outcomes", "Outcomes assigned in the month that are type 14 or 16.",
-        query="outcome_share", params=(("codes", ["14", "16"]),), breakdowns=True),
+        query="outcome_share", params=(("codes", ["14", "16"]),), breakdowns=CASE_BREAKDOWNS),
     Kpi("charge_outcome_share", "Charge outcomes", PROPORTION, "share of outcomes", "up", "Outcomes",
         "Outcomes assigned in the month that are a charge or summons (type 1 or 1A).",
-        query="outcome_share", params=(("codes", ["1", "1A"]),), breakdowns=True),
+        query="outcome_share", params=(("codes", ["1", "1A"]),), breakdowns=CASE_BREAKDOWNS),
     Kpi("charge_rate", "Charge rate of reports", PROPORTION, "share of cases", "up", "Charges and timeliness",
-        "Cases reported in the month that have been charged (outcome 1 or 1A), as at the extract.", breakdowns=True),
+        "Cases reported in the month that have been charged (outcome 1 or 1A), as at the extract.",
+        breakdowns=CASE_BREAKDOWNS, settling_days=365),
+    Kpi("charged_within_365d_of_report", "Charged within 365 days of report", PROPORTION, "share of cases", "up",
+        "Charges and timeliness",
+        "Cases reported in the month (at least 365 days before the extract date) charged (outcome 1 or 1A) no "
+        "more than 365 days after the report: every month gets the same follow-up, so months compare.",
+        breakdowns=CASE_BREAKDOWNS, settling_days=365),
     Kpi("charges", "Charges", COUNT, "cases", "up", "Charges and timeliness",
         "Charged cases (outcome 1 or 1A) whose outcome date is in the month; zero months included."),
     Kpi("median_days_report_to_charge", "Median days from report to charge", MEDIAN, "days", "down",
@@ -112,7 +134,7 @@ KPIS: tuple[Kpi, ...] = (
         "date)."),
     Kpi("victim_phone_request_rate", "Victim phone requests", PROPORTION, "share of cases", "down",
         "Victims' phones and suspects' devices",
-        "Cases reported in the month with at least one victim device requested or taken."),
+        "Cases reported in the month with at least one victim device requested or taken.", settling_days=90),
     Kpi("victim_phone_consent_rate", "Victim consent to phone examination", PROPORTION, "share of requests",
         None, "Victims' phones and suspects' devices",
         "Victim devices requested in the month with consent given or refused: the share given."),
@@ -144,7 +166,45 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("repeat_suspect_share", "Cases with a repeat suspect", PROPORTION, "share of cases with a suspect",
         None, "Suspects",
         "Cases reported in the month with a suspect identified whose suspect is on at least two valid cases "
-        "of the same force (any dates)."),
+        "of the same force (any dates).", settling_days=365),
+    Kpi("suspect_arrest_within_30d", "Suspects arrested or interviewed within 30 days", PROPORTION,
+        "share of cases with a suspect", "up", "Disrupting suspects",
+        "Cases reported in the month (at least 30 days before the extract date) with a suspect identified, "
+        "whose suspect was arrested or voluntarily interviewed no more than 30 days after the report (an "
+        "action before the report counts).",
+        settling_days=30, requires_file="suspect_actions"),
+    Kpi("breach_arrest_share", "Breaches met with arrest or charge", PROPORTION, "share of breaches", "up",
+        "Disrupting suspects",
+        "Breaches of pre-charge bail or of an order dated in the month whose response was an arrest or a "
+        "charge (a blank response counts as unknown).",
+        settling_days=30, requires_file="suspect_actions"),
+    Kpi("protection_orders_applied", "Protection orders applied for", COUNT, "orders", "up",
+        "Disrupting suspects", "Applications for a protection order dated in the month; zero months included.",
+        query="protection_orders", params=(("action", "order_applied"),), requires_file="suspect_actions"),
+    Kpi("protection_orders_granted", "Protection orders granted", COUNT, "orders", "up", "Disrupting suspects",
+        "Protection orders granted in the month; zero months included.",
+        query="protection_orders", params=(("action", "order_granted"),), requires_file="suspect_actions"),
+    Kpi("s63g_application_share", "Section 63G applications after no further action", PROPORTION,
+        "share of outcomes", "up", "Disrupting suspects",
+        "Outcomes 15 or 16 dated in the month on cases with a suspect identified, where an application was "
+        "made (at any date) under section 63G of PACE to keep the uncharged suspect's DNA and fingerprints.",
+        settling_days=90, requires_file="suspect_actions"),
+    *(
+        Kpi(f"pj_{item}", title, PROPORTION, "share of answers", "up", "Victim voice",
+            f"Victim survey responses dated in the month or the two months before that answer '{statement}': "
+            "the share who agree or strongly agree (4 or 5 of 5).",
+            query="survey_agreement", params=(("item", item),), breakdowns=JOURNEY_STAGE_BREAKDOWNS,
+            requires_file="victim_survey")
+        for item, title, statement in (
+            ("treated_with_respect", "Victims treated with respect", "I was treated with respect"),
+            ("treated_fairly", "Victims treated fairly", "I was treated fairly"),
+            ("listened_to", "Victims listened to", "I was listened to"),
+            ("kept_informed", "Victims kept informed", "I was kept informed"),
+            ("felt_believed", "Victims who felt believed", "I felt believed"),
+            ("would_recommend_reporting", "Victims who would encourage others to report",
+             "I would encourage others to report"),
+        )
+    ),
     Kpi("open_cases_per_investigator", "Open cases per investigator", RATIO, "cases per officer", "down",
         "Workforce",
         "At month end E: open cases with an officer in charge, divided by the distinct officers in charge of "

@@ -148,7 +148,7 @@ def publish(
                                                "format parquet")  # fmt: skip
         outputs["kpi_monthly.csv"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv",
                                            "format csv, header true")  # fmt: skip
-        for table in ("kpi_spc", "attrition_curve", "kpi_export"):
+        for table in ("kpi_spc", "kpi_funnel", "attrition_curve", "kpi_export"):
             outputs[f"{table}.parquet"] = _copy(con, f"select * from {table}", work / f"{table}.parquet",
                                                 "format parquet")  # fmt: skip
         outputs["kpi_export.csv"] = _copy(con, "select * from kpi_export", work / "kpi_export.csv",

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipelines.contract import TABLES, Table
-from pipelines.rules import ALL_RULES, sql_literal
+from pipelines.rules import ALL_RULES, case_has_column, sql_literal
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[1] / "expectations"
 MAX_EXAMPLES = 5
@@ -100,16 +100,24 @@ def gate_view_sql(table: Table, rows: str | None = None, valid_cases: str = "val
     """The rows GX sees: a valid table plus the columns some rules compare against.
 
     `has_valid_case` is null where case_id is blank, as in the quarantine SQL: a blank
-    case_id breaks the required rule, not the reference rule.
+    case_id breaks the required rule, not the reference rule. `case_has_<column>` (for the
+    case columns the table requires, e.g. a suspect action's suspect_id) is null where there
+    is no valid case, which breaks the reference rule instead.
     """
     rows = rows or f"valid_{table.name}"
     if table.case_reference:
+        case_columns = "".join(f", {c}" for c in table.case_must_have)
+        must_have = "".join(
+            f",\n                case when parent.case_id is not null then parent.{c} is not null end "
+            f"as {case_has_column(c)}"
+            for c in table.case_must_have
+        )
         return f"""
             select
                 child.*,
-                case when child.case_id is not null then parent.case_id is not null end as has_valid_case
+                case when child.case_id is not null then parent.case_id is not null end as has_valid_case{must_have}
             from {rows} as child
-            left join (select force_code, case_id from {valid_cases}) as parent
+            left join (select force_code, case_id{case_columns} from {valid_cases}) as parent
                 on parent.force_code = child.force_code and parent.case_id = child.case_id
         """
     return f"select * from {rows}"

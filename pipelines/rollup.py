@@ -21,7 +21,7 @@ from pipelines.kpis import KPIS
 from pipelines.rules import sql_literal
 from pipelines.warehouse import run_sql_file
 
-KEPT_TABLES = ("force_ranges", "attrition_partials")
+KEPT_TABLES = ("force_ranges", "force_supplied_files", "attrition_partials")
 ROLLUP_QUERIES = ["kpi/rollup/sums.sql", "kpi/rollup/counts.sql", "kpi/rollup/median.sql", "kpi/rollup/km_median.sql"]
 
 
@@ -142,14 +142,16 @@ def write_row_tables(con, inputs: NationalInputs) -> None:
 def write_kpi_catalogue(con) -> None:
     """The KPI registry as a table, for the views and exports."""
     rows = [
-        (k.kpi_id, k.title, k.kind, k.unit, k.better, k.section, k.definition, position)
+        (k.kpi_id, k.title, k.kind, k.unit, k.better, k.section, k.definition, position, k.settling_days,
+         k.breakdowns or None, k.requires_file or None)
         for position, k in enumerate(KPIS, start=1)
-    ]
+    ]  # fmt: skip
     con.execute(
         "create or replace table kpi_catalogue (kpi_id varchar, title varchar, kind varchar, unit varchar, "
-        "better varchar, section varchar, definition varchar, position integer)"
+        "better varchar, section varchar, definition varchar, position integer, settling_days integer, "
+        "breakdowns varchar, requires_file varchar)"
     )
-    con.executemany("insert into kpi_catalogue values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into kpi_catalogue values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
 def write_kpi_monthly(con, inputs: NationalInputs) -> int:
@@ -159,13 +161,16 @@ def write_kpi_monthly(con, inputs: NationalInputs) -> int:
         file = f"{table}.parquet"
         kept = "" if table in KEPT_TABLES else "temp "  # the KPI partials are big and only needed here
         con.execute(f"create or replace {kept}table {table} as select * from {_parquet([f / file for f in folders])}")
+    run_sql_file(con, "kpi/rollup/kpi_force_ranges.sql", create_table="kpi_force_ranges")
     results = []
     for number, query in enumerate(ROLLUP_QUERIES):
         run_sql_file(con, query, create_table=f"kpi_rollup_{number}", temp=True)
         results.append(f"select * from kpi_rollup_{number}")
+    con.execute(f"create or replace temp table kpi_rows as {' union all '.join(results)}")
+    run_sql_file(con, "kpi/rollup/provisional.sql", create_table="kpi_rows_settled", temp=True)
     con.execute(
         "create or replace temp view kpi_results as select rows.*, catalogue.kind = 'proportion' as is_proportion "
-        f"from ({' union all '.join(results)}) as rows inner join kpi_catalogue as catalogue using (kpi_id)"
+        "from kpi_rows_settled as rows inner join kpi_catalogue as catalogue using (kpi_id)"
     )
     run_sql_file(con, "kpi_monthly.sql", create_table="kpi_monthly")
     return con.execute("select count(*) from kpi_monthly").fetchone()[0]

@@ -92,6 +92,11 @@ def not_null_condition(column: str) -> dict:
     return {"type": "nullity", "column": {"name": column}, "is_null": False}
 
 
+def in_set_condition(column: str, values) -> dict:
+    """GX's engine-neutral row condition `column IN (values)`."""
+    return {"type": "comparison", "column": {"name": column}, "operator": "IN", "parameter": list(values)}
+
+
 def _expect(kind: str, rule_id: str, **kwargs) -> dict:
     return {"type": kind, "kwargs": kwargs, "meta": {"rule_id": rule_id}}
 
@@ -235,6 +240,25 @@ def row_rules(table: Table) -> list[Rule]:
                     ),
                 )
             )
+    for need in table.required_when:
+        rule_id = f"{table.name}.{need.column}.required_for_{need.when_column}"
+        values = ", ".join(sql_literal(v) for v in need.values)
+        rules.append(
+            Rule(
+                rule_id,
+                table.name,
+                f"raw.{need.column} is null and raw.{need.when_column} in ({values})",
+                sql_literal(f"{need.column}: required value is blank (required when {need.when_column} is ")
+                + f" || {_value(need.when_column)} || "
+                + sql_literal(")"),
+                _expect(
+                    "expect_column_values_to_not_be_null",
+                    rule_id,
+                    column=need.column,
+                    row_condition=in_set_condition(need.when_column, need.values),
+                ),
+            )
+        )
     for lower, upper in table.not_above:
         rule_id = f"{table.name}.{lower}.not_above_{upper}"
         rules.append(
@@ -281,12 +305,19 @@ def key_rule(table: Table) -> list[Rule]:
     ]
 
 
+def case_has_column(column: str) -> str:
+    """The screened and gate column saying whether the row's valid case has `column` filled in
+    (null where the row has no valid case: that breaks the reference rule instead)."""
+    return f"case_has_{column}"
+
+
 def reference_rule(table: Table) -> list[Rule]:
-    """A device or contact must belong to a valid case of the same extract."""
+    """A device, contact or suspect action must belong to a valid case of the same extract, and a
+    suspect action's case must have a suspect."""
     if not table.case_reference:
         return []
     rule_id = f"{table.name}.case_id.valid_case"
-    return [
+    rules = [
         Rule(
             rule_id,
             table.name,
@@ -301,6 +332,23 @@ def reference_rule(table: Table) -> list[Rule]:
             ),
         )
     ]
+    for column in table.case_must_have:
+        rule_id = f"{table.name}.case_id.case_has_{column}"
+        rules.append(
+            Rule(
+                rule_id,
+                table.name,
+                f"not {case_has_column(column)}",
+                f"{sql_literal('case_id: ')} || {_value('case_id')} || {sql_literal(' is a case without a ' + column)}",
+                _expect(
+                    "expect_column_values_to_be_in_set",
+                    rule_id,
+                    column=case_has_column(column),
+                    value_set=[True],
+                ),
+            )
+        )
+    return rules
 
 
 def rules_for(table: Table) -> list[Rule]:

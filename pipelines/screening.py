@@ -8,7 +8,7 @@ typed columns and a `reasons` list; an empty list means the row is valid.
 from __future__ import annotations
 
 from pipelines.contract import Table
-from pipelines.rules import ALL_RULES, typed_expression
+from pipelines.rules import ALL_RULES, case_has_column, typed_expression
 
 
 def screen_sql(table: Table) -> str:
@@ -27,12 +27,16 @@ def screen_sql(table: Table) -> str:
         )
     reference_join, has_valid_case = "", ""
     if table.case_reference:
+        case_columns = "".join(f", {c}" for c in table.case_must_have)
         reference_join = (
-            "left join (select extract_id, case_id from screened_cases where len(reasons) = 0) "
+            f"left join (select extract_id, case_id{case_columns} from screened_cases where len(reasons) = 0) "
             "as valid_case on valid_case.extract_id = raw.extract_id "
             "and valid_case.case_id = raw.case_id"
         )
-        has_valid_case = "valid_case.case_id is not null as has_valid_case,"
+        has_valid_case = "valid_case.case_id is not null as has_valid_case," + "".join(
+            f" case when valid_case.case_id is not null then valid_case.{c} is not null end as {case_has_column(c)},"
+            for c in table.case_must_have
+        )
     return f"""
 -- Typed rows of {table.name} and the contract rules each breaks (generated from pipelines/rules.py).
 create or replace table screened_{table.name} as

@@ -1,15 +1,19 @@
-"""Deterministic synthetic canonical extracts (contract v1) for demos, tests and benchmarks.
+"""Deterministic synthetic canonical extracts (contract v1.1) for demos, tests and benchmarks.
 
 `write_inbox` writes one extract folder per fictional force, `<out_dir>/<FORCE>/<D_T>/`,
-holding `manifest.json`, `cases.csv`, `devices.csv`, `contacts.csv` and `workforce.csv`.
-Every row is valid under the contract, so nothing is quarantined, and the rates are
-realistic (they follow the research figures quoted in the KPI catalogue as context, not
-as targets).
+holding `manifest.json`, `cases.csv`, `devices.csv`, `contacts.csv` and `workforce.csv`,
+and, for most forces, the optional `suspect_actions.csv` and `victim_survey.csv` (see
+`optional_files`: the second force, and every fifth after it, supplies neither, so the
+committed two-force sample has one force without them). Every row is valid under the
+contract, so nothing is quarantined, and the rates are realistic (they follow the research
+figures quoted in the KPI catalogue as context, not as targets).
 
 The output is a pure function of the arguments: the same arguments give byte-identical
 files. Each force draws from its own generator, derived from the seed and the force's
-index, so adding forces never changes the earlier ones. Columns are built as whole numpy
-arrays (no loops over rows) and written with pyarrow, so a million cases take seconds.
+index, so adding forces never changes the earlier ones; the two optional tables draw from a
+second generator of their own, so adding them changed none of the other files. Columns are
+built as whole numpy arrays (no loops over rows) and written with pyarrow, so a million
+cases take seconds.
 
 Internally dates are whole days and timestamps whole seconds since the Unix epoch (UTC);
 timestamps are written as `YYYY-MM-DDTHH:MM:SSZ`. An event whose date or time would fall
@@ -38,7 +42,7 @@ FORCE_CODES = (
 )  # fmt: skip
 """Fictional force codes; forces beyond this list are named F011, F012, ..."""
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # the producer knows contract v1.1's optional files
 SOURCE_SYSTEM = "flightdeck synth"
 LONDON = ZoneInfo("Europe/London")
 EPOCH = date(1970, 1, 1)
@@ -61,6 +65,12 @@ DEVICE_COLUMNS = (
 )  # fmt: skip
 CONTACT_COLUMNS = ("case_id", "contact_date", "contact_type")
 WORKFORCE_COLUMNS = ("officer_id", "month", "accredited", "contracted_days", "sickness_days")
+SUSPECT_ACTION_COLUMNS = ("case_id", "action", "action_date", "order_type", "breach_response")
+SURVEY_ITEMS = (
+    "treated_with_respect", "treated_fairly", "listened_to", "kept_informed", "felt_believed",
+    "would_recommend_reporting",
+)  # fmt: skip
+SURVEY_COLUMNS = ("response_id", "response_date", "journey_stage", *SURVEY_ITEMS)
 
 # Code lists with their shares; None is a blank field.
 VICTIM_SEX = {"female": 0.87, "male": 0.10, "other": 0.005, "unknown": 0.01, None: 0.015}
@@ -98,6 +108,34 @@ OUTCOME_NO_SUSPECT = {"18": 0.78, "14": 0.08, "20": 0.06, "21": 0.08}
 
 CONTRACTED_DAYS = {20.0: 0.25, 20.5: 0.10, 21.0: 0.35, 21.5: 0.10, 22.0: 0.20}
 
+# Suspect actions (contract v1.1). Codes in contract order; the generator indexes into this.
+SUSPECT_ACTIONS = (
+    "arrest", "voluntary_interview", "pre_charge_bail", "released_under_investigation", "bail_breach",
+    "order_applied", "order_granted", "order_breach", "s63g_applied", "s63g_granted",
+)  # fmt: skip
+ORDER_TYPES = {
+    "shpo": 0.30, "sro": 0.08, "restraining": 0.17, "non_molestation": 0.15, "dapo": 0.18, "stalking": 0.08,
+    "other": 0.04,
+}  # fmt: skip
+# About half of breaches are met with an arrest or a charge; None is a blank (read as unknown).
+BREACH_RESPONSES = {
+    "arrested": 0.40, "charged": 0.10, "warning": 0.20, "no_further_action": 0.15, "unknown": 0.05, None: 0.10,
+}  # fmt: skip
+
+# Victim survey (contract v1.1): responses a year per 100 cases a year, journey stages, and the
+# share agreeing (4 or 5) with each item at each stage (reporting, investigation, outcome).
+# Victims rate the start of their case better than what follows, "kept informed" most of all.
+SURVEY_RESPONSES_PER_CASE = 0.75
+JOURNEY_STAGES = {"reporting": 0.45, "investigation": 0.35, "outcome": 0.20}
+SURVEY_AGREEMENT = {
+    "treated_with_respect": (0.82, 0.74, 0.68),
+    "treated_fairly": (0.76, 0.66, 0.58),
+    "listened_to": (0.78, 0.66, 0.60),
+    "kept_informed": (0.70, 0.40, 0.36),
+    "felt_believed": (0.74, 0.64, 0.56),
+    "would_recommend_reporting": (0.62, 0.50, 0.42),
+}
+
 
 @dataclass(frozen=True)
 class Clock:
@@ -123,6 +161,15 @@ class ForceMix:
     phone_request_share: float
     rape_share: float
     has_go_live: bool  # force 0 switched to returning victims' phones within 24 hours
+
+
+def optional_files(index: int) -> tuple[bool, bool]:
+    """Whether the force at `index` supplies (suspect_actions.csv, victim_survey.csv): not every
+    force keeps these records. Index 1 (the sample's SOUTHB) and every fifth force after it
+    supply neither; index 3 and every fifth after it only the suspect actions."""
+    if index % 5 == 1:
+        return False, False
+    return True, index % 5 != 3
 
 
 def force_code(index: int) -> str:
@@ -154,8 +201,10 @@ def write_inbox(
     for index in range(forces):
         code = force_code(index)
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+        # The optional tables' own stream: the older files do not change because these exist.
+        optional_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index, 1)))
         folder = Path(out_dir) / code / clock.d_t_date.isoformat()
-        _write_extract(folder, code, extracted_at, clock, rng, cases_per_force_year * years, index)
+        _write_extract(folder, code, extracted_at, clock, rng, cases_per_force_year * years, index, optional_rng)
         folders.append(folder)
         if progress is not None:
             progress(f"synth: {code} {cases_per_force_year * years} cases -> {folder}")
@@ -191,8 +240,9 @@ def _write_extract(
     rng: np.random.Generator,
     n_cases: int,
     index: int,
+    optional_rng: np.random.Generator,
 ) -> None:
-    """Generate and write the four tables and the manifest of one force."""
+    """Generate and write the tables and the manifest of one force."""
     folder.mkdir(parents=True, exist_ok=True)
     mix = _force_mix(rng, index)
     cases = _generate_cases(rng, clock, mix, n_cases)
@@ -206,6 +256,13 @@ def _write_extract(
     _write_csv(folder / "contacts.csv", _contacts_table(_generate_contacts(rng, clock, cases), case_ids))
     workforce = _generate_workforce(rng, clock, roster)
     _write_csv(folder / "workforce.csv", _workforce_table(workforce, officer_width))
+    has_actions, has_survey = optional_files(index)
+    if has_actions:
+        actions = _generate_suspect_actions(optional_rng, clock, cases)
+        _write_csv(folder / "suspect_actions.csv", _suspect_actions_table(actions, case_ids))
+    if has_survey:
+        responses = _generate_survey(optional_rng, clock, round(SURVEY_RESPONSES_PER_CASE * n_cases))
+        _write_csv(folder / "victim_survey.csv", _survey_table(responses))
     manifest = {
         "schema_version": SCHEMA_VERSION,
         "force_code": code,
@@ -670,6 +727,128 @@ def _generate_contacts(rng: np.random.Generator, clock: Clock, cases: dict) -> d
     return {"case": case[order], "day": day[order], "kind": kind[order], "names": np.array(names)}
 
 
+# --------------------------------------------------------------------------- suspect actions
+
+
+def _action_rows(case: np.ndarray, action: str, day: np.ndarray, order_type=None, response=None) -> dict:
+    """Rows of one action for the given case positions; order type and response -1 (blank) unless given."""
+    size = len(case)
+    blank = np.full(size, -1, np.int64)
+    return {
+        "case": case,
+        "action": np.full(size, SUSPECT_ACTIONS.index(action), np.int64),
+        "day": day,
+        "order_type": blank if order_type is None else order_type,
+        "response": blank if response is None else response,
+    }
+
+
+def _breach_responses(rng: np.random.Generator, size: int) -> np.ndarray:
+    """Breach responses as indices into BREACH_RESPONSES, -1 for a blank."""
+    picked = _pick(rng, BREACH_RESPONSES, size)
+    return np.where(picked == list(BREACH_RESPONSES).index(None), -1, picked)
+
+
+def _generate_suspect_actions(rng: np.random.Generator, clock: Clock, cases: dict) -> dict[str, np.ndarray]:
+    """Arrests and interviews for most identified suspects (a little over half within 30 days of
+    the report, a few before it), bail or release under investigation, a minority of breaches
+    (about half met with arrest or charge), protection orders applied for and granted in small
+    numbers, and rare section 63G applications after no further action. Only cases with a
+    suspect have actions; an action after D_T has not happened yet."""
+    reported = cases["reported"]
+    n = len(reported)
+    suspect = np.flatnonzero(cases["has_suspect"])
+    parts = []
+
+    # Arrest or voluntary interview: fewer where the victim withdrew.
+    p_arrest = np.where(cases["withdraws"][suspect], 0.70, 0.90)
+    seen = suspect[rng.random(len(suspect)) < p_arrest]
+    size = len(seen)
+    band = rng.random(size)
+    lag = np.select(
+        [band < 0.04, band < 0.50],
+        [-rng.integers(1, 31, size), rng.integers(0, 8, size)],
+        _lognormal_days(rng, 40, 0.8, 8, 400, size),
+    )
+    is_arrest = rng.random(size) < 0.65
+    arrest_day = reported[seen] + lag
+    parts.append(_action_rows(seen[is_arrest], "arrest", arrest_day[is_arrest]))
+    parts.append(_action_rows(seen[~is_arrest], "voluntary_interview", arrest_day[~is_arrest]))
+
+    # After an arrest: pre-charge bail or release under investigation, the same day.
+    arrested, arrested_day = seen[is_arrest], arrest_day[is_arrest]
+    outcome = rng.random(len(arrested))
+    bailed = outcome < 0.35
+    parts.append(_action_rows(arrested[bailed], "pre_charge_bail", arrested_day[bailed]))
+    released = (outcome >= 0.35) & (outcome < 0.80)
+    parts.append(_action_rows(arrested[released], "released_under_investigation", arrested_day[released]))
+    breached = rng.random(int(bailed.sum())) < 0.10
+    breach_case = arrested[bailed][breached]
+    breach_day = arrested_day[bailed][breached] + rng.integers(5, 121, len(breach_case))
+    responses = _breach_responses(rng, len(breach_case))
+    parts.append(_action_rows(breach_case, "bail_breach", breach_day, response=responses))
+
+    # Protection orders: more often where there is domestic abuse.
+    p_order = np.where(cases["domestic_abuse"][suspect] & cases["has_domestic_abuse"][suspect], 0.08, 0.03)
+    applied = suspect[rng.random(len(suspect)) < p_order]
+    size = len(applied)
+    order_type = _pick(rng, ORDER_TYPES, size)
+    applied_day = reported[applied] + rng.integers(10, 201, size)
+    parts.append(_action_rows(applied, "order_applied", applied_day, order_type=order_type))
+    granted = rng.random(size) < 0.75
+    granted_day = applied_day[granted] + rng.integers(7, 61, int(granted.sum()))
+    parts.append(_action_rows(applied[granted], "order_granted", granted_day, order_type=order_type[granted]))
+    order_breached = rng.random(len(granted_day)) < 0.15
+    size = int(order_breached.sum())
+    parts.append(
+        _action_rows(
+            applied[granted][order_breached], "order_breach", granted_day[order_breached] + rng.integers(10, 301, size),
+            order_type=order_type[granted][order_breached], response=_breach_responses(rng, size),
+        )
+    )  # fmt: skip
+
+    # Section 63G: rare, after (or shortly before) an outcome of 15 or 16 on a suspect case.
+    codes = cases["outcome_code"]
+    no_further_action = cases["has_suspect"] & cases["has_outcome"] & ((codes == "15") | (codes == "16"))
+    nfa = np.flatnonzero(no_further_action & (rng.random(n) < 0.08))
+    size = len(nfa)
+    s63g_day = cases["outcome"][nfa] + np.where(
+        rng.random(size) < 0.80, rng.integers(0, 61, size), -rng.integers(0, 31, size)
+    )
+    parts.append(_action_rows(nfa, "s63g_applied", s63g_day))
+    granted = rng.random(size) < 0.75
+    parts.append(
+        _action_rows(nfa[granted], "s63g_granted", s63g_day[granted] + rng.integers(14, 91, int(granted.sum())))
+    )
+
+    actions = {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
+    happened = actions["day"] <= clock.d_t
+    actions = {key: value[happened] for key, value in actions.items()}
+    order = np.lexsort((actions["action"], actions["day"], actions["case"]))
+    return {key: value[order] for key, value in actions.items()}
+
+
+# --------------------------------------------------------------------------- victim survey
+
+
+def _generate_survey(rng: np.random.Generator, clock: Clock, size: int) -> dict[str, np.ndarray]:
+    """Anonymous survey responses spread over the period: each respondent's answers share a mood
+    (so items go together), and agreement falls from the reporting stage to the outcome stage."""
+    day = np.sort(rng.integers(clock.start, clock.d_t + 1, size))
+    stage = _pick(rng, JOURNEY_STAGES, size)
+    mood = rng.normal(0.0, 0.8, size)
+    answers = {}
+    for item, by_stage in SURVEY_AGREEMENT.items():
+        base = np.array(by_stage)[stage]
+        p_agree = 1 / (1 + np.exp(-(np.log(base / (1 - base)) + mood)))
+        agree = rng.random(size) < p_agree
+        agreeing = np.where(rng.random(size) < 0.45, 5, 4)
+        disagreeing = 1 + _pick(rng, {1: 0.30, 2: 0.30, 3: 0.40}, size)
+        blank = rng.random(size) < (0.10 if item == "would_recommend_reporting" else 0.05)
+        answers[item] = np.where(blank, -1, np.where(agree, agreeing, disagreeing))
+    return {"day": day, "stage": stage, **answers}
+
+
 # --------------------------------------------------------------------------- arrow output
 
 
@@ -782,6 +961,30 @@ def _workforce_table(workforce: dict, width: int) -> pa.Table:
         "sickness_days": pa.array(workforce["sickness"][order], pa.float64()),
     }
     return pa.table([columns[c] for c in WORKFORCE_COLUMNS], names=list(WORKFORCE_COLUMNS))
+
+
+def _suspect_actions_table(actions: dict, case_ids: pa.Array) -> pa.Table:
+    """suspect_actions.csv in contract column order, by case, date and action."""
+    columns = {
+        "case_id": pc.take(case_ids, pa.array(actions["case"], pa.int64())),
+        "action": _codes(SUSPECT_ACTIONS, actions["action"]),
+        "action_date": _dates(actions["day"], np.ones(len(actions["day"]), bool)),
+        "order_type": _codes(list(ORDER_TYPES), actions["order_type"]),
+        "breach_response": _codes(list(BREACH_RESPONSES), actions["response"]),
+    }
+    return pa.table([columns[c] for c in SUSPECT_ACTION_COLUMNS], names=list(SUSPECT_ACTION_COLUMNS))
+
+
+def _survey_table(responses: dict) -> pa.Table:
+    """victim_survey.csv in contract column order, by response date; a blank item was not answered."""
+    size = len(responses["day"])
+    columns = {
+        "response_id": _ids("R", np.arange(1, size + 1), 6),
+        "response_date": _dates(responses["day"], np.ones(size, bool)),
+        "journey_stage": _codes(list(JOURNEY_STAGES), responses["stage"]),
+        **{item: _integers(responses[item], responses[item] > 0) for item in SURVEY_ITEMS},
+    }
+    return pa.table([columns[c] for c in SURVEY_COLUMNS], names=list(SURVEY_COLUMNS))
 
 
 def _write_csv(path: Path, table: pa.Table) -> None:

@@ -2,8 +2,9 @@
 -- the disclosure rule applied: a proportion whose denominator is under $min_denominator has
 -- its numerator, denominator, value and interval withheld and status = 'suppressed' (not a
 -- blank that could be read as zero or missing data). Other kinds are published as they are.
--- kpi_monthly keeps the full numbers for internal use. Grain: as kpi_monthly, with the KPI's
--- title, section and unit for readers.
+-- kpi_monthly keeps the full numbers for internal use. Provisional rows (months still settling)
+-- keep their figures and carry provisional = true, so every reader can label them. Grain: as
+-- kpi_monthly, with the KPI's title, section and unit for readers.
 with kpis as (
     select * from kpi_monthly
 ),
@@ -39,6 +40,7 @@ final as (
         if(is_suppressed, null, value) as value,
         if(is_suppressed, null, ci_low) as ci_low,
         if(is_suppressed, null, ci_high) as ci_high,
+        provisional,
         if(is_suppressed, 'suppressed', 'published') as status
     from judged
 )

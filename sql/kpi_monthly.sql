@@ -1,5 +1,6 @@
 -- kpi_monthly: every KPI row in one long table, with Wilson score 95% intervals on
--- proportions (z = 1.959963984540054), sorted by force_code, kpi_id, breakdown, period.
+-- proportions (z = 1.959963984540054) and each row's provisional flag (set by each KPI's
+-- provisional step from its settling period), sorted by force_code, kpi_id, breakdown, period.
 -- Grain: one row per force (and ALL) per KPI per breakdown per month. Reads kpi_results,
 -- the union of the KPI tables built from the registry.
 with results as (
@@ -31,7 +32,8 @@ final as (
         cast(denominator as double) as denominator,
         cast(value as double) as value,
         case when is_proportion then greatest(0.0, centre - half_width) end as ci_low,
-        case when is_proportion then least(1.0, centre + half_width) end as ci_high
+        case when is_proportion then least(1.0, centre + half_width) end as ci_high,
+        provisional
     from wilson
 )
 

@@ -1,21 +1,27 @@
 -- kpi_spc: XmR statistical process control (NHS "Making Data Count") on every KPI's monthly
--- series with breakdown `all`, per force and ALL. Centre = mean of the baseline points; process
--- limits = centre +/- 2.66 x mean moving range of the baseline (moving ranges between
--- consecutive baseline points); the baseline is every point unless spc_baselines fixes its
--- months. Rules (each flags the points that make it up):
---   outside_limits: a point above the upper or below the lower limit;
---   shift: a run of $shift_points or more consecutive points on one side of the centre (a
---     point on the centre breaks the run);
---   trend: a run of $trend_points or more consecutive points each higher (or each lower) than
---     the one before (an equal value breaks the run);
---   two_of_three: two or three of three consecutive points beyond two sigma (two thirds of the
---     way to a limit) on the same side, all three on that side of the centre.
--- A series whose baseline has fewer than $min_baseline_points points gets no limits and no
--- signals. The signal's side comes from the highest-priority rule that fired (trend, shift,
--- two_of_three, outside_limits): improvement when that side is the KPI's better direction,
--- concern when it is the worse one, neither for KPIs with no better direction, and
--- common_cause when no rule fired. Months without a row (a zero denominator) are skipped:
--- the series is the published points in order. Grain: one row per force per KPI per month.
+-- series with breakdown `all`, per force and ALL, exactly as the catalogue's Views section says.
+-- Grain: one row per force per KPI per month that has a kpi_monthly row.
+--   Series: the force's non-provisional rows of the KPI in month order (months without a row
+--     are skipped). Provisional rows take no part: signal = 'provisional', no centre, limits
+--     or rules.
+--   Baseline: every point of the series unless spc_baselines fixes a window of months.
+--     centre = mean of the baseline values; moving ranges |x_i - x_(i-1)| between consecutive
+--     baseline points; limits = centre +/- 2.66 x mean moving range; two sigma = centre +/-
+--     (2/3) x 2.66 x mean moving range. Fewer than $min_baseline_points baseline points:
+--     signal = 'too_few_points' and no centre, limits or rules for the whole series.
+--   Rules (a point can fire several; `rules` lists them alphabetically):
+--     outside_limits: above the upper or below the lower limit;
+--     shift: in a run of $shift_points or more consecutive points on one side of the centre (a
+--       point on the centre breaks the run);
+--     trend: in a run of $trend_points or more consecutive points each strictly higher (or
+--       each strictly lower) than the one before;
+--     two_of_three: beyond two sigma, in a window of 3 consecutive points of which at least 2
+--       are beyond two sigma on that side and all 3 are on that side of the centre.
+--   Signal: the side of the first fired rule in the order outside_limits, trend,
+--     two_of_three, shift (a peak or trough takes the side of the trend run that ends there),
+--     against the KPI's better direction: improvement, concern, or neither without a
+--     direction; common_cause when no rule fired.
+-- Means are ordered aggregates so that the floating-point sums do not depend on thread order.
 with kpis as (
     select * from kpi_monthly
     where breakdown = 'all'
@@ -29,12 +35,13 @@ baselines as (
     select * from spc_baselines
 ),
 
-series as (
+monthly_points as (
     select
         kpis.force_code,
         kpis.kpi_id,
         kpis.period,
         kpis.value,
+        kpis.provisional,
         directions.better,
         -- A force's own row wins whole: its blank (open) end is not filled from `*`.
         if(own.force_code is null, every_force.baseline_first, own.baseline_first) as baseline_first,
@@ -45,14 +52,15 @@ series as (
     left join baselines as every_force on every_force.force_code = '*'
 ),
 
-points as (
+series as (
     select
         *,
         row_number() over series_order as point_number,
         coalesce(period >= baseline_first, true) and coalesce(period <= baseline_last, true) as is_baseline,
         abs(value - lag(value) over series_order) as moving_range,
         sign(value - lag(value) over series_order) as step
-    from series
+    from monthly_points
+    where not provisional
     window series_order as (partition by force_code, kpi_id order by period)
 ),
 
@@ -62,7 +70,7 @@ baseline_points as (
         *,
         is_baseline and coalesce(lag(is_baseline) over (partition by force_code, kpi_id order by period), false)
             as is_baseline_range
-    from points
+    from series
 ),
 
 limits as (
@@ -72,43 +80,43 @@ limits as (
         count(*) filter (where is_baseline) as baseline_points,
         min(period) filter (where is_baseline) as baseline_from,
         max(period) filter (where is_baseline) as baseline_to,
-        avg(value) filter (where is_baseline) as centre,
-        avg(moving_range) filter (where is_baseline_range) as mean_moving_range
+        avg(value order by period) filter (where is_baseline) as centre,
+        avg(moving_range order by period) filter (where is_baseline_range) as mean_moving_range
     from baseline_points
     group by force_code, kpi_id
 ),
 
 judged as (
     select
-        points.*,
+        series.*,
         limits.baseline_points,
         limits.baseline_from,
         limits.baseline_to,
         if(limits.baseline_points >= $min_baseline_points, limits.centre, null) as centre_line,
         centre_line + 2.66 * limits.mean_moving_range as upper_limit,
         centre_line - 2.66 * limits.mean_moving_range as lower_limit,
-        centre_line + 2.66 * limits.mean_moving_range * 2 / 3 as upper_two_sigma,
-        centre_line - 2.66 * limits.mean_moving_range * 2 / 3 as lower_two_sigma,
-        sign(points.value - centre_line) as side,
+        centre_line + 2.0 / 3.0 * 2.66 * limits.mean_moving_range as upper_two_sigma,
+        centre_line - 2.0 / 3.0 * 2.66 * limits.mean_moving_range as lower_two_sigma,
+        sign(series.value - centre_line) as side,
         case
-            when points.value > upper_limit then 1
-            when points.value < lower_limit then -1
+            when series.value > upper_limit then 1
+            when series.value < lower_limit then -1
         end as outside_side,
         case
-            when points.value > upper_two_sigma then 1
-            when points.value < lower_two_sigma then -1
-        end as near_limit_side
-    from points
+            when series.value > upper_two_sigma then 1
+            when series.value < lower_two_sigma then -1
+        end as beyond_two_sigma_side
+    from series
     inner join limits
         on
-            points.force_code = limits.force_code
-            and points.kpi_id = limits.kpi_id
+            series.force_code = limits.force_code
+            and series.kpi_id = limits.kpi_id
 ),
 
-side_runs as (
+islands as (
     select
         *,
-        -- A new island starts whenever the side changes (islands of one side of the centre).
+        -- A new island starts whenever the side (or the step's direction) changes.
         point_number - row_number() over (partition by force_code, kpi_id, side order by period) as side_island,
         point_number - row_number() over (partition by force_code, kpi_id, step order by period) as step_island
     from judged
@@ -122,34 +130,43 @@ shifts as (
             side,
             null
         ) as shift_side
-    from side_runs
+    from islands
 ),
 
 trend_runs as (
     -- Runs of equal non-zero steps: a run of k steps covers k + 1 points (its first step's
-    -- predecessor included).
+    -- predecessor included). Two runs share at most one point: a peak or a trough.
     select
         force_code,
         kpi_id,
-        step as trend_side,
+        step as run_side,
         min(point_number) - 1 as first_point,
         max(point_number) as last_point
-    from side_runs
+    from islands
     where step != 0
     group by force_code, kpi_id, step, step_island
     having count(*) + 1 >= $trend_points
 ),
 
 trends as (
+    -- A peak or trough ends one run and starts the opposite one: it takes the side of the run
+    -- that ends there. At most one run ends at a point and at most one covers it otherwise, so
+    -- each point keeps exactly one row.
     select
         shifts.*,
-        trend_runs.trend_side
+        coalesce(ending_run.run_side, covering_run.run_side) as trend_side
     from shifts
-    left join trend_runs
+    left join trend_runs as ending_run
         on
-            shifts.force_code = trend_runs.force_code
-            and shifts.kpi_id = trend_runs.kpi_id
-            and shifts.point_number between trend_runs.first_point and trend_runs.last_point
+            shifts.force_code = ending_run.force_code
+            and shifts.kpi_id = ending_run.kpi_id
+            and shifts.point_number = ending_run.last_point
+    left join trend_runs as covering_run
+        on
+            shifts.force_code = covering_run.force_code
+            and shifts.kpi_id = covering_run.kpi_id
+            and shifts.point_number >= covering_run.first_point
+            and shifts.point_number < covering_run.last_point
 ),
 
 windows as (
@@ -160,12 +177,12 @@ windows as (
             when
                 count(*) over last_three = 3
                 and count(*) filter (where side = 1) over last_three = 3
-                and count(*) filter (where near_limit_side = 1) over last_three >= 2
+                and count(*) filter (where beyond_two_sigma_side = 1) over last_three >= 2
                 then 1
             when
                 count(*) over last_three = 3
                 and count(*) filter (where side = -1) over last_three = 3
-                and count(*) filter (where near_limit_side = -1) over last_three >= 2
+                and count(*) filter (where beyond_two_sigma_side = -1) over last_three >= 2
                 then -1
         end as window_side
     from trends
@@ -173,12 +190,13 @@ windows as (
 ),
 
 two_of_three as (
+    -- A point beyond two sigma fires when one of the three windows holding it meets the rule on its side.
     select
         *,
         if(
-            near_limit_side is not null
-            and list_contains(list(window_side) over next_three, near_limit_side),
-            near_limit_side,
+            beyond_two_sigma_side is not null
+            and list_contains(list(window_side) over next_three, beyond_two_sigma_side),
+            beyond_two_sigma_side,
             null
         ) as two_of_three_side
     from windows
@@ -188,7 +206,7 @@ two_of_three as (
 flagged as (
     select
         *,
-        coalesce(trend_side, shift_side, two_of_three_side, outside_side) as signal_side,
+        coalesce(outside_side, trend_side, two_of_three_side, shift_side) as signal_side,
         concat_ws(
             ',',
             if(outside_side is not null, 'outside_limits', null),
@@ -199,28 +217,52 @@ flagged as (
     from two_of_three
 ),
 
-final as (
+series_limits as (
+    -- Series-wide facts, shown on provisional rows too.
     select
         force_code,
         kpi_id,
-        cast(period as date) as period,
-        value,
-        centre_line as centre,
-        upper_limit,
-        lower_limit,
-        is_baseline,
-        baseline_from,
-        baseline_to,
         baseline_points,
-        if(centre_line is null, null, nullif(rules_fired, '')) as rules,
+        baseline_from,
+        baseline_to
+    from limits
+),
+
+final as (
+    select
+        monthly_points.force_code,
+        monthly_points.kpi_id,
+        cast(monthly_points.period as date) as period,
+        monthly_points.value,
+        monthly_points.provisional,
+        flagged.centre_line as centre,
+        flagged.upper_limit,
+        flagged.lower_limit,
+        if(flagged.centre_line is null, null, nullif(flagged.rules_fired, '')) as rules,
         case
-            when centre_line is null then 'too_few_points'
-            when signal_side is null then 'common_cause'
-            when better is null then 'neither'
-            when (signal_side = 1) = (better = 'up') then 'improvement'
+            when monthly_points.provisional then 'provisional'
+            when flagged.centre_line is null then 'too_few_points'
+            when flagged.signal_side is null then 'common_cause'
+            when monthly_points.better is null then 'neither'
+            when (flagged.signal_side = 1) = (monthly_points.better = 'up') then 'improvement'
             else 'concern'
-        end as signal
-    from flagged
+        end as signal,
+        flagged.upper_two_sigma,
+        flagged.lower_two_sigma,
+        coalesce(flagged.is_baseline, false) as is_baseline,
+        series_limits.baseline_from,
+        series_limits.baseline_to,
+        coalesce(series_limits.baseline_points, 0) as baseline_points
+    from monthly_points
+    left join flagged
+        on
+            monthly_points.force_code = flagged.force_code
+            and monthly_points.kpi_id = flagged.kpi_id
+            and monthly_points.period = flagged.period
+    left join series_limits
+        on
+            monthly_points.force_code = series_limits.force_code
+            and monthly_points.kpi_id = series_limits.kpi_id
 )
 
 select * from final

@@ -61,13 +61,18 @@ def write_extract(
     workforce: list[dict] | None = None,
     folder: str | None = None,
     manifest: dict | None = None,
+    suspect_actions: list[dict] | None = None,
+    victim_survey: list[dict] | None = None,
 ) -> Path:
-    """Write one canonical extract; every contract column is in the header."""
+    """Write one canonical extract; every contract column is in the header. An optional table
+    given as None has no file; an empty list writes a header-only file."""
     path = inbox / force / (folder or extracted_at[:10])
     path.mkdir(parents=True)
     document = {"schema_version": "1.0", "force_code": force, "extracted_at": extracted_at}
     (path / "manifest.json").write_text(json.dumps(manifest if manifest is not None else document))
-    for name, rows in (("cases", cases), ("devices", devices), ("contacts", contacts), ("workforce", workforce)):
+    tables = {"cases": cases, "devices": devices, "contacts": contacts, "workforce": workforce,
+              "suspect_actions": suspect_actions, "victim_survey": victim_survey}  # fmt: skip
+    for name, rows in tables.items():
         if rows is None:
             continue
         write_csv(path / f"{name}.csv", list(TABLES_BY_NAME[name].column_names), list(rows))
@@ -105,7 +110,8 @@ def query(warehouse: Path, sql: str, params=None) -> list[tuple]:
 
 
 def latest_kpis(out: Path) -> dict:
-    """{(force, period iso, kpi_id): (numerator, denominator, value, ci_low, ci_high)} of the latest version."""
+    """{(force, period iso, kpi_id): (numerator, denominator, value, ci_low, ci_high)} of the latest version
+    (breakdown `all`; the provisional flag is left out)."""
     pointer = json.loads((out / "latest.json").read_text())
     rows = duckdb.sql(f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')").fetchall()
-    return {(r[0], r[1].isoformat(), r[2]): tuple(r[4:]) for r in rows if r[3] == "all"}
+    return {(r[0], r[1].isoformat(), r[2]): tuple(r[4:9]) for r in rows if r[3] == "all"}

@@ -1,13 +1,14 @@
 -- A KPI's items inside their force's published months (from the month of its earliest
 -- valid report to the month of D_T): the catalogue publishes nothing outside that range, and
 -- a force contributes to ALL only inside its own range. Reads kpi_raw_items, the output of
--- the KPI's items query.
+-- the KPI's items query, and kpi_ranges, the ranges of the forces taking part in the KPI (a
+-- KPI published only where an optional file is supplied keeps the supplying forces' items).
 with items as (
     select * from kpi_raw_items
 ),
 
 ranges as (
-    select * from force_ranges
+    select * from kpi_ranges
 ),
 
 final as (

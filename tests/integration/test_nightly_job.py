@@ -21,7 +21,8 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "inbox"
 
 
 def published_rows(out: Path) -> dict:
-    """{(force, period iso, kpi_id, breakdown): (numerator, denominator, value, ci_low, ci_high)}, every breakdown."""
+    """{(force, period iso, kpi_id, breakdown): (numerator, denominator, value, ci_low, ci_high, provisional)},
+    every breakdown."""
     pointer = json.loads((out / "latest.json").read_text())
     table = duckdb.sql(f"select * from read_parquet('{out / pointer['path'] / 'kpi_monthly.parquet'}')")
     assert table.columns[:4] == ["force_code", "period", "kpi_id", "breakdown"]
@@ -34,7 +35,7 @@ def assert_matches_reference(inbox: Path | list[Path], out: Path) -> int:
     ours = published_rows(out)
     theirs = {
         (r["force_code"], r["period"].isoformat(), r["kpi_id"], r["breakdown"]): (
-            r["numerator"], r["denominator"], r["value"], r["ci_low"], r["ci_high"],
+            r["numerator"], r["denominator"], r["value"], r["ci_low"], r["ci_high"], r["provisional"],
         )
         for r in reference_kpi_rows(inbox, ALL_KPI_IDS, breakdowns=True)
     }  # fmt: skip
@@ -80,6 +81,7 @@ def test_a_nightly_run_publishes_a_complete_version(tmp_path):
     assert sorted(p.relative_to(version).as_posix() for p in version.rglob("*.*")) == [
         "attrition_curve.parquet", "flight_deck.html", "flight_deck.xlsx", "flight_deck/EASTC.html",
         "flight_deck/NORTHA.html", "flight_deck/SOUTHB.html", "kpi_export.csv", "kpi_export.parquet",
+        "kpi_funnel.parquet",
         "kpi_monthly.csv", "kpi_monthly.parquet", "kpi_spc.parquet", "manifest.json", "quarantine/cases.parquet",
         "quarantine/contacts.parquet", "quarantine/devices.parquet", "quarantine/suspect_actions.parquet",
         "quarantine/victim_survey.parquet", "quarantine/workforce.parquet",
@@ -87,18 +89,22 @@ def test_a_nightly_run_publishes_a_complete_version(tmp_path):
     table = duckdb.sql(f"select * from '{version}/kpi_monthly.parquet'")
     assert table.columns == [
         "force_code", "period", "kpi_id", "breakdown", "numerator", "denominator", "value", "ci_low", "ci_high",
+        "provisional",
     ]  # fmt: skip
     rows = table.fetchall()
     assert rows == sorted(rows, key=lambda r: (r[0], r[2], r[3], r[1]))
     assert len(duckdb.sql(f"select * from read_csv('{version}/kpi_monthly.csv')").fetchall()) == len(rows)
     manifest = json.loads((version / "manifest.json").read_text())
-    assert manifest["version_id"] == version.name and manifest["catalogue_version"] == "1"
+    assert manifest["version_id"] == version.name and manifest["catalogue_version"] == "1.1"
     assert len(manifest["extracts"]) == 3
+    # The second synthetic force supplies neither optional file of contract v1.1.
+    optional = {"NORTHA": {"suspect_actions", "victim_survey"}, "SOUTHB": set(), "EASTC": {"suspect_actions",
+                "victim_survey"}}  # fmt: skip
     for extract in manifest["extracts"]:
-        assert set(extract["files"]) == {"cases", "devices", "contacts", "workforce"}
+        assert set(extract["files"]) == {"cases", "devices", "contacts", "workforce"} | optional[extract["force_code"]]
         for counts in extract["files"].values():
             assert len(counts["sha256"]) == 64
-            assert counts["rows_read"] == counts["rows_accepted"] + counts["rows_quarantined"]
+            assert counts["rows_read"] == counts["rows_accepted"] > 0 and counts["rows_quarantined"] == 0
     assert_matches_reference(inbox, out)
     assert_views_agree_with_kpi_monthly(version)
 
@@ -112,17 +118,21 @@ def assert_views_agree_with_kpi_monthly(version: Path) -> None:
     assert len(export) == len(monthly)
     by_key = {row[:4]: row for row in monthly}
     suppressed = 0
-    for force, period, kpi_id, breakdown, *numbers, status in export:
+    for force, period, kpi_id, breakdown, *numbers, provisional, status in export:
         full = by_key[(force, period, kpi_id, breakdown)]
+        assert provisional == full[9]
         if kinds[kpi_id] == "proportion" and full[5] < 10:
             suppressed += 1
             assert status == "suppressed" and numbers == [None] * 5
         else:
-            assert status == "published" and tuple(numbers) == full[4:]
+            assert status == "published" and tuple(numbers) == full[4:9]
     assert suppressed > 0
-    spc = duckdb.sql(f"select force_code, period, kpi_id, value, signal from '{version}/kpi_spc.parquet'").fetchall()
-    assert sorted(r[:4] for r in spc) == sorted((r[0], r[1], r[2], r[6]) for r in monthly if r[3] == "all")
-    assert {r[4] for r in spc} <= {"improvement", "concern", "neither", "common_cause", "too_few_points"}
+    spc = duckdb.sql(
+        f"select force_code, period, kpi_id, value, provisional, signal from '{version}/kpi_spc.parquet'"
+    ).fetchall()
+    assert sorted(r[:5] for r in spc) == sorted((r[0], r[1], r[2], r[6], r[9]) for r in monthly if r[3] == "all")
+    assert {r[5] for r in spc} <= {"improvement", "concern", "neither", "common_cause", "too_few_points", "provisional"}
+    assert all((r[5] == "provisional") == r[4] for r in spc)
     curves = duckdb.sql(
         f"select force_code, report_quarter, count(*), min(day), max(day) from '{version}/attrition_curve.parquet' "
         "group by all"
@@ -146,7 +156,8 @@ def test_same_inputs_give_the_same_kpi_rows_and_versions_are_never_touched(tmp_p
     result, out, _ = run_pipeline(SAMPLE, tmp_path, out=out)
     second = json.loads((out / "latest.json").read_text())["path"]
     assert second != first
-    assert (out / first / "kpi_monthly.csv").read_bytes() == (out / second / "kpi_monthly.csv").read_bytes()
+    for name in ("kpi_monthly.csv", "kpi_spc.parquet", "kpi_funnel.parquet", "kpi_export.parquet"):
+        assert (out / first / name).read_bytes() == (out / second / name).read_bytes(), name
     assert {p: p.read_bytes() for p in (out / first).rglob("*") if p.is_file()} == before
 
 

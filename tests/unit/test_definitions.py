@@ -18,7 +18,7 @@ def test_asset_graph_has_every_stage_partitioned_by_force():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     assert keys == PER_FORCE | {
         "adapted_extracts", "extract_inventory", "extract_verdicts", "kpi_catalogue", "kpi_monthly", "kpi_spc",
-        "kpi_export", "attrition_curve", "published_version",
+        "kpi_funnel", "kpi_export", "attrition_curve", "published_version",
     }  # fmt: skip
     groups = {k.to_user_string(): graph.get(k).group_name for k in graph.get_all_asset_keys()}
     assert groups["adapted_extracts"] == groups["extract_inventory"] == "discover"

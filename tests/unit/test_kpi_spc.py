@@ -1,10 +1,12 @@
-"""sql/kpi_spc.sql on hand-built series: XmR centre and limits, the four rules, their priority,
-the minimum baseline, fixed baselines and the series grain. Every expectation is derived by hand
-from the construction (comments give the arithmetic)."""
+"""sql/kpi_spc.sql on hand-built series: XmR centre and limits, the four rules, their priority
+(outside_limits, trend, two_of_three, shift), peaks and troughs, provisional months, the minimum
+baseline, fixed baselines, the series grain and order-independence. Every expectation is derived
+by hand from the construction (comments give the arithmetic)."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import date
 
 import duckdb
@@ -26,13 +28,21 @@ def month(i: int) -> date:
     return date(2023 + i // 12, i % 12 + 1, 1)
 
 
+@dataclass(frozen=True)
+class Provisional:
+    """A month whose kpi_monthly row is provisional (still settling)."""
+
+    value: float
+
+
 def run_spc(tmp_path, series: dict, baselines=(), extra_rows=(), catalogue=CATALOGUE) -> dict:
     """Build kpi_monthly / kpi_catalogue / spc_baselines in a DuckDB file, run kpi_spc.sql and return
-    {(force, kpi): [row dict, ...]} in period order. series: {(force, kpi): [values]} (month 0 onwards)."""
+    {(force, kpi): [row dict, ...]} in period order. series: {(force, kpi): [values]} (month 0
+    onwards; None is a month without a row, Provisional(v) a provisional row)."""
     con = duckdb.connect(str(tmp_path / "spc.duckdb"))
     con.execute(
         "create table kpi_monthly (force_code varchar, period date, kpi_id varchar, breakdown varchar, "
-        "numerator double, denominator double, value double, ci_low double, ci_high double)"
+        "numerator double, denominator double, value double, ci_low double, ci_high double, provisional boolean)"
     )
     con.execute(
         "create table kpi_catalogue (kpi_id varchar, title varchar, kind varchar, unit varchar, "
@@ -47,10 +57,12 @@ def run_spc(tmp_path, series: dict, baselines=(), extra_rows=(), catalogue=CATAL
         for i, v in enumerate(values):
             if v is None:  # a month without a row (zero denominator)
                 continue
-            rows.append((force, month(i), kpi, "all", v, 100.0, v, None, None))
+            provisional = isinstance(v, Provisional)
+            v = v.value if provisional else v
+            rows.append((force, month(i), kpi, "all", v, 100.0, v, None, None, provisional))
     rows += list(extra_rows)
     random.Random(7).shuffle(rows)  # insertion order must not matter: series are ordered by period
-    con.executemany("insert into kpi_monthly values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into kpi_monthly values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     write_baselines(con, list(baselines))
     run_sql_file(con, "kpi_spc.sql", SPC_PARAMS, create_table="kpi_spc")
     cursor = con.execute("select * from kpi_spc order by force_code, kpi_id, period")
@@ -266,12 +278,13 @@ def test_rising_trend_below_the_centre_outranks_the_shift(tmp_path, kpi, expecte
     assert signals(rows) == ["common_cause"] * 12 + [expected] * 7
 
 
-def test_trend_outranks_outside_limits(tmp_path):
+def test_outside_limits_and_a_trend_on_the_same_side(tmp_path):
     # 12, 10 alternating (x8, ends 10), then a falling run 14, 13.5, 13, 12.5, 11.5, 11, -20 (end of
     # series). Sum 176 + 55.5 = 231.5 over 23: centre 10.065. MRs: 15 x 2, 4, 0.5 x 3, 1, 0.5, 31
     # = 68 over 22: LCL = 10.065 - 2.66 * 68/22 = 1.84, so -20 is outside; two-sigma lines
     # 10.065 +/- 5.48 are crossed only by -20. The run's six points above the centre follow a 10
-    # below it: no shift. The trend (down) decides the side of all seven points.
+    # below it: no shift. The trend (down) gives the side of six points; -20 is labelled by its own
+    # side (below the lower limit), which is the trend's side too.
     values = [12.0, 10.0] * 8 + [14.0, 13.5, 13.0, 12.5, 11.5, 11.0, -20.0]
     out = run_spc(tmp_path, {("NA", "up_kpi"): values, ("NA", "down_kpi"): values})
     up, down = out[("NA", "up_kpi")], out[("NA", "down_kpi")]
@@ -284,9 +297,10 @@ def test_trend_outranks_outside_limits(tmp_path):
     assert signals(down) == ["common_cause"] * 16 + ["improvement"] * 7
 
 
-def test_trend_up_outranks_outside_limits_below(tmp_path):
-    # A rising run whose FIRST point is an extreme low (outside the lower limit): the trend side
-    # (up) wins, so for up_kpi the low point is an improvement, not a concern.
+def test_outside_limits_outranks_a_trend(tmp_path):
+    # A rising run whose FIRST point is an extreme low (outside the lower limit): a point beyond a
+    # limit is labelled by its own side, so for up_kpi the low point is a concern although it
+    # starts a rising trend; the other six points of the run take the trend's side (up).
     # 8, 12 alternating (x8, ends 12), then -20, 9, 9.5, 10, 10.5, 11, 11.2 (end of series).
     # Sum 160 + 41.2 = 201.2 over 23: centre 8.748. MRs: 15 x 4, 32, 29, 0.5 x 4, 0.2 = 123.2 over 22:
     # LCL = 8.748 - 14.90 = -6.15 (so -20 is outside), UCL 23.6, two-sigma lines 8.748 +/- 9.93.
@@ -298,7 +312,7 @@ def test_trend_up_outranks_outside_limits_below(tmp_path):
     assert rows[0]["lower_limit"] == pytest.approx(centre - 2.66 * mr)
     assert -20 < centre - 2.66 * mr < centre - 2.66 * mr * 2 / 3 < 8
     assert rules(rows) == [None] * 16 + ["outside_limits,trend"] + ["trend"] * 6
-    assert signals(rows) == ["common_cause"] * 16 + ["improvement"] * 7
+    assert signals(rows) == ["common_cause"] * 16 + ["concern"] + ["improvement"] * 6
 
 
 def test_two_of_three_flags_the_two_points_only(tmp_path):
@@ -474,7 +488,7 @@ def test_only_breakdown_all_and_series_per_force_and_kpi(tmp_path):
     spike = list(SPIKE)
     flat = [10.0, 12.0] * 10
     other = [
-        ("NA", month(i), "up_kpi", breakdown, 1.0, 2.0, 500.0 + i, None, None)
+        ("NA", month(i), "up_kpi", breakdown, 1.0, 2.0, 500.0 + i, None, None, False)
         for i in range(20)
         for breakdown in ("sex=female", "age=18-24")
     ]
@@ -510,3 +524,168 @@ def test_grain_one_row_per_force_kpi_month(tmp_path):
     for rows in out.values():
         periods = [r["period"] for r in rows]
         assert periods == sorted(set(periods)) and len(periods) == 20
+
+
+# ----------------------------------------------------------------------------- catalogue v1.1
+
+
+def test_rise_then_fall_gives_one_row_per_month(tmp_path):
+    # 1, 2, ..., 7, 6, ..., 1: 13 months. The peak (7) ends a 7-point rise and starts a 7-point fall;
+    # it is one row, not two. Sum 28 + 21 = 49: centre 49/13 = 3.769; 12 moving ranges of 1: mean 1.
+    # Limits 3.769 +/- 2.66 = 6.429 / 1.109: 7 is above, both 1s below. Two-sigma lines 3.769 +/-
+    # 1.773 = 5.543 / 1.996: 6 and 7 beyond the upper one; the 2s (2 > 1.996) are not beyond the
+    # lower one. Above the centre: 4, 5, 6, 7, 6, 5, 4 (seven points: a shift). Windows above the
+    # centre with two points beyond two sigma: (5, 6, 7), (6, 7, 6), (7, 6, 5): the 6s and the 7 fire
+    # two_of_three. Signals: a 1 is below the lower limit (its own side, low) though a trend runs
+    # through it; the rise is high, the fall low, the peak high (outside_limits, above).
+    values = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0]
+    out = run_spc(tmp_path, {("NA", "up_kpi"): values, ("NA", "down_kpi"): values})
+    up, down = out[("NA", "up_kpi")], out[("NA", "down_kpi")]
+    assert len(up) == 13 and [r["period"] for r in up] == [month(i) for i in range(13)]
+    assert up[0]["centre"] == pytest.approx(49 / 13)
+    assert up[0]["upper_limit"] == pytest.approx(49 / 13 + 2.66)
+    assert up[0]["lower_limit"] == pytest.approx(49 / 13 - 2.66)
+    assert rules(up) == [
+        "outside_limits,trend", "trend", "trend", "shift,trend", "shift,trend", "shift,trend,two_of_three",
+        "outside_limits,shift,trend,two_of_three",
+        "shift,trend,two_of_three", "shift,trend", "shift,trend", "trend", "trend", "outside_limits,trend",
+    ]  # fmt: skip
+    assert signals(up) == ["concern"] + ["improvement"] * 6 + ["concern"] * 6
+    assert signals(down) == ["improvement"] + ["concern"] * 6 + ["improvement"] * 6
+
+
+# A rise and a fall of seven points each sharing their top point, inside wide limits:
+# prefix 0, 24 (x3, ends 24), rise 8, 9, ..., 14, fall 13, ..., 8, suffix 24, 0 (x3). 25 points,
+# sum 72 + 77 + 63 + 72 = 284: centre 11.36. Moving ranges 5 x 24, 16 (24 -> 8), 12 x 1, 16
+# (8 -> 24), 5 x 24 = 284 over 24: limits 11.36 +/- 31.48, two-sigma lines 11.36 +/- 20.98 (32.34
+# and -9.62): no point is beyond either. Above the centre only 12, 13, 14, 13, 12 in a row (five):
+# no shift. The peak's only rule is trend, and it ends the rise: it is high.
+PEAK = [0.0, 24.0] * 3 + [8.0, 9.0, 10.0, 11.0, 12.0, 13.0, 14.0, 13.0, 12.0, 11.0, 10.0, 9.0, 8.0] + [24.0, 0.0] * 3
+
+
+def test_a_peak_takes_the_side_of_the_rise_that_ends_there(tmp_path):
+    out = run_spc(tmp_path, {("NA", "up_kpi"): PEAK, ("NA", "down_kpi"): PEAK})
+    up, down = out[("NA", "up_kpi")], out[("NA", "down_kpi")]
+    assert len(up) == 25
+    assert up[0]["centre"] == pytest.approx(284 / 25)
+    assert up[0]["upper_limit"] == pytest.approx(284 / 25 + 2.66 * 284 / 24)
+    assert rules(up) == [None] * 6 + ["trend"] * 13 + [None] * 6
+    # Points 6-11 rise, 12 is the peak, 13-18 fall.
+    assert signals(up) == ["common_cause"] * 6 + ["improvement"] * 7 + ["concern"] * 6 + ["common_cause"] * 6
+    assert signals(down) == ["common_cause"] * 6 + ["concern"] * 7 + ["improvement"] * 6 + ["common_cause"] * 6
+
+
+def test_a_trough_takes_the_side_of_the_fall_that_ends_there(tmp_path):
+    # The mirror image 24 - x of PEAK: centre 24 - 11.36 = 12.64, the same moving ranges and
+    # limits' width; below the centre only 12, 11, 10, 11, 12 in a row. The trough (10) ends the
+    # fall: it is low.
+    values = [24.0 - v for v in PEAK]
+    rows = run_spc(tmp_path, {("NA", "up_kpi"): values})[("NA", "up_kpi")]
+    assert rows[0]["centre"] == pytest.approx(24 - 284 / 25)
+    assert rules(rows) == [None] * 6 + ["trend"] * 13 + [None] * 6
+    assert signals(rows) == ["common_cause"] * 6 + ["concern"] * 7 + ["improvement"] * 6 + ["common_cause"] * 6
+
+
+@pytest.mark.parametrize(("kpi", "expected"), [("up_kpi", "improvement"), ("down_kpi", "concern")])
+def test_trend_outranks_two_of_three(tmp_path, kpi, expected):
+    # 10, 14 alternating (x6, ends 14 above), then a rise 1, 2, 7, 8, 9, 10, 11 to the end (14 -> 1
+    # is a fall, so the rise starts at 1: seven points). Sum 144 + 48 = 192: centre 10.105.
+    # Moving ranges 11 x 4, 13, 1, 5, 1, 1, 1, 1 = 67 over 18: limits 10.105 +/- 9.901 (0.204,
+    # 20.006), lower two-sigma line 10.105 - 6.601 = 3.505. 1 and 2 are beyond it (not beyond the
+    # limit); the window (1, 2, 7) is all below the centre: both fire two_of_three (low), and both
+    # are in the rise (high): trend wins. Below the centre: 1, 2, 7, 8, 9, 10 (six): no shift.
+    values = [10.0, 14.0] * 6 + [1.0, 2.0, 7.0, 8.0, 9.0, 10.0, 11.0]
+    rows = run_spc(tmp_path, {("NA", kpi): values})[("NA", kpi)]
+    centre, mr = 192 / 19, 67 / 18
+    assert rows[0]["centre"] == pytest.approx(centre)
+    assert rows[0]["lower_limit"] == pytest.approx(centre - 2.66 * mr)
+    assert centre - 2.66 * mr < 1 < 2 < centre - 2 / 3 * 2.66 * mr < 7
+    assert rules(rows) == [None] * 12 + ["trend,two_of_three"] * 2 + ["trend"] * 5
+    assert signals(rows) == ["common_cause"] * 12 + [expected] * 7
+
+
+def test_provisional_months_take_no_part(tmp_path):
+    # Twelve settled months 10, 12, ... (centre 11, mean moving range 2, limits 16.32 / 5.68) and
+    # two provisional months of 100: they would be far outside the limits and move the centre, but
+    # they are not in the series. They keep their rows, with signal `provisional` and nothing else.
+    values = [10.0, 12.0] * 6 + [Provisional(100.0), Provisional(100.0)]
+    rows = run_spc(tmp_path, {("NA", "up_kpi"): values})[("NA", "up_kpi")]
+    assert len(rows) == 14
+    assert [r["provisional"] for r in rows] == [False] * 12 + [True] * 2
+    assert signals(rows) == ["common_cause"] * 12 + ["provisional"] * 2
+    for r in rows[:12]:
+        assert r["centre"] == pytest.approx(11.0)
+        assert r["upper_limit"] == pytest.approx(16.32) and r["lower_limit"] == pytest.approx(5.68)
+    for r in rows[12:]:
+        assert r["value"] == 100.0
+        assert (r["centre"], r["upper_limit"], r["lower_limit"], r["rules"]) == (None, None, None, None)
+        assert r["is_baseline"] is False
+    assert rows[0]["baseline_points"] == 12
+
+
+def test_a_provisional_month_between_settled_ones_is_skipped(tmp_path):
+    # ALL can have a provisional month between settled ones (a force with an older extract is
+    # still settling there). The settled points either side are consecutive in the series: their
+    # moving range is |12 - 10| = 2, so the mean moving range stays 2 (with the 50 it would be
+    # (10 x 2 + 40 + 38) / 12).
+    values = [10.0, 12.0, 10.0, 12.0, 10.0, Provisional(50.0), 12.0, 10.0, 12.0, 10.0, 12.0, 10.0, 12.0]
+    rows = run_spc(tmp_path, {("ALL", "up_kpi"): values})[("ALL", "up_kpi")]
+    assert len(rows) == 13
+    assert signals(rows) == ["common_cause"] * 5 + ["provisional"] + ["common_cause"] * 7
+    assert rows[0]["centre"] == pytest.approx(11.0)
+    assert rows[0]["upper_limit"] == pytest.approx(16.32)
+
+
+def test_too_few_settled_points(tmp_path):
+    # Eleven settled months and one provisional: too few points for the eleven, and the
+    # provisional month is still `provisional`.
+    values = [10.0, 12.0] * 5 + [10.0, Provisional(12.0)]
+    rows = run_spc(tmp_path, {("NA", "up_kpi"): values})[("NA", "up_kpi")]
+    assert signals(rows) == ["too_few_points"] * 11 + ["provisional"]
+    assert all(r["centre"] is None and r["rules"] is None for r in rows)
+    assert rows[0]["baseline_points"] == 11
+
+
+def test_same_results_whatever_the_thread_count(tmp_path):
+    # Floating-point sums depend on the order they add up in, and DuckDB's parallel aggregates
+    # combine per-thread partial sums in whatever order the threads finish. With small row groups
+    # (2,048 rows) and 16 threads, each series' 24 rows are spread over many row groups (the rows
+    # are shuffled), so a plain avg() gives different last digits from run to run; the ordered
+    # means of kpi_spc.sql must not. Values span nine orders of magnitude to make that visible.
+    con = duckdb.connect()
+    con.execute(f"attach '{tmp_path / 'small_groups.duckdb'}' as small (row_group_size 2048)")
+    con.execute("use small")
+    con.execute(
+        "create table kpi_monthly (force_code varchar, period date, kpi_id varchar, breakdown varchar, "
+        "numerator double, denominator double, value double, ci_low double, ci_high double, provisional boolean)"
+    )
+    con.execute(
+        "create table kpi_catalogue (kpi_id varchar, title varchar, kind varchar, unit varchar, "
+        "better varchar, section varchar, definition varchar, position integer)"
+    )
+    kpi_ids = [f"k{i:02d}" for i in range(25)]
+    con.executemany(
+        "insert into kpi_catalogue values (?, ?, 'proportion', 'percent', 'up', 'test', 'test', ?)",
+        [(k, k, i) for i, k in enumerate(kpi_ids)],
+    )
+    # 40 forces x 25 KPIs x 24 months, in a hashed (shuffled) order; values from a hash, 0.001 to 1e6.
+    con.execute("set threads = 1")
+    con.execute(
+        """
+        insert into kpi_monthly
+        select
+            'F' || f.range, date '2023-01-01' + to_months(m.range::integer), 'k' || lpad(k.range::varchar, 2, '0'),
+            'all', null, null, (hash(f.range, k.range, m.range) % 1000003) / 1000003.0
+            * pow(10, (hash(m.range, k.range, f.range) % 10)::integer - 3), null, null, false
+        from range(40) as f, range(25) as k, range(24) as m
+        order by hash(f.range * 100000 + k.range * 100 + m.range)
+        """
+    )
+    write_baselines(con, [])
+    results = []
+    for threads in (1, 16, 16, 16):
+        con.execute(f"set threads = {threads}")
+        run_sql_file(con, "kpi_spc.sql", SPC_PARAMS, create_table="kpi_spc")
+        results.append(con.execute("select * from kpi_spc order by force_code, kpi_id, period").fetchall())
+    assert len(results[0]) == 40 * 25 * 24
+    assert all(result == results[0] for result in results[1:])

@@ -230,7 +230,7 @@ def run(tmp_path_factory):
     assert result.success
     version = out / json.loads((out / "latest.json").read_text())["path"]
     rows = duckdb.sql(f"select * from read_parquet('{version / 'kpi_monthly.parquet'}')").fetchall()
-    breakdowns = {(r[0], r[1].isoformat(), r[2], r[3]): tuple(r[4:]) for r in rows if r[3] != "all"}
+    breakdowns = {(r[0], r[1].isoformat(), r[2], r[3]): tuple(r[4:9]) for r in rows if r[3] != "all"}
     manifest = json.loads((version / "manifest.json").read_text())
     return latest_kpis(out), breakdowns, manifest
 

@@ -38,6 +38,7 @@ CASES = [
     (case("C19", outcome_code="1a", outcome_date="2026-02-01"), {"cases.outcome_code.code_list"}),
     (case("C20", suspect_age="-1", suspect_sex="female"), {"cases.suspect_age.range"}),
     (case("C21", reported_date="2026-06-15", victim_sex=None), set()),  # on D_T itself: valid
+    (case("C22", suspect_id="S1"), set()),  # the case with a suspect that the suspect actions point at
 ]  # fmt: skip
 
 DEVICES = [
@@ -85,7 +86,59 @@ WORKFORCE = [
      {"workforce.officer_id_month.unique"}),
 ]  # fmt: skip
 
-TABLE_ROWS = {"cases": CASES, "devices": DEVICES, "contacts": CONTACTS, "workforce": WORKFORCE}
+def action(case_id="C22", action="arrest", action_date="2026-02-01", **fields):
+    return dict(case_id=case_id, action=action, action_date=action_date, **fields)
+
+
+SUSPECT_ACTIONS = [
+    (action(), set()),
+    (action(), set()),  # identical rows are valid (no key)
+    (action(action="order_applied"), {"suspect_actions.order_type.required_for_action"}),
+    (action(action="order_granted"), {"suspect_actions.order_type.required_for_action"}),
+    (action(action="order_breach", breach_response="arrested"), {"suspect_actions.order_type.required_for_action"}),
+    (action(action="order_granted", order_type="shpo"), set()),
+    (action(action="order_breach", order_type="dapo", breach_response="arrested"), set()),
+    (action(action="bail_breach"), set()),  # a blank breach_response is `unknown`
+    (action(case_id="C01"), {"suspect_actions.case_id.case_has_suspect_id"}),  # a valid case without a suspect
+    (action(case_id="C10"), {"suspect_actions.case_id.valid_case"}),  # a quarantined case
+    (action(case_id="NOPE"), {"suspect_actions.case_id.valid_case"}),
+    (action(action="caution"), {"suspect_actions.action.code_list"}),
+    (action(action_date="2026-06-16"), {"suspect_actions.action_date.after_extract"}),
+    (action(action_date="2026-06-15"), set()),  # on D_T itself
+    (action(action=None), {"suspect_actions.action.required"}),
+    (action(action="order_applied", order_type="asbo"), {"suspect_actions.order_type.code_list"}),
+    (action(action="bail_breach", breach_response="fled"), {"suspect_actions.breach_response.code_list"}),
+    (action(case_id=None), {"suspect_actions.case_id.required"}),
+    (action(action_date="2026-02-30"), {"suspect_actions.action_date.parse"}),
+    (action(action_date=None), {"suspect_actions.action_date.required"}),
+    (action(action_date="2026-01-01"), set()),  # before the report: no order rule (an arrest can come first)
+    (action(breach_response="arrested"), set()),  # a response on another action is not a contract rule
+    (action(action="s63g_applied", order_type="shpo"), set()),  # nor is an order type on another action
+]  # fmt: skip
+
+
+def response(response_id, response_date="2026-03-01", journey_stage="reporting", **items):
+    return dict(response_id=response_id, response_date=response_date, journey_stage=journey_stage, **items)
+
+
+VICTIM_SURVEY = [
+    (response("R01", treated_with_respect="5", kept_informed="1"), set()),
+    (response("R02", journey_stage="investigation", listened_to="3"), set()),  # every other item blank
+    (response("R03", journey_stage="court"), {"victim_survey.journey_stage.code_list"}),
+    (response("R04", treated_fairly="6"), {"victim_survey.treated_fairly.range"}),
+    (response("R05", felt_believed="0"), {"victim_survey.felt_believed.range"}),
+    (response("R06", would_recommend_reporting="4.0"), {"victim_survey.would_recommend_reporting.parse"}),
+    (response("R07"), {"victim_survey.response_id.unique"}),
+    (response("R07", journey_stage="outcome"), {"victim_survey.response_id.unique"}),
+    (response("R09", response_date="2026-06-16"), {"victim_survey.response_date.after_extract"}),
+    (response("R10", response_date=None), {"victim_survey.response_date.required"}),
+    (response("R11", journey_stage=None), {"victim_survey.journey_stage.required"}),
+    (response(None), {"victim_survey.response_id.required"}),
+    (response("R13", response_date="2026-06-15", kept_informed="5"), set()),  # on D_T itself
+]
+
+TABLE_ROWS = {"cases": CASES, "devices": DEVICES, "contacts": CONTACTS, "workforce": WORKFORCE,
+              "suspect_actions": SUSPECT_ACTIONS, "victim_survey": VICTIM_SURVEY}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +147,7 @@ def run(tmp_path_factory):
     write_extract(
         tmp / "inbox", "QRT", T,
         *(([row for row, _ in TABLE_ROWS[name]]) for name in ("cases", "devices", "contacts", "workforce")),
+        suspect_actions=[row for row, _ in SUSPECT_ACTIONS], victim_survey=[row for row, _ in VICTIM_SURVEY],
     )  # fmt: skip
     result, out, warehouse = run_pipeline(tmp / "inbox", tmp, threshold=1.0)  # keep the extract despite the share
     assert result.success
@@ -131,5 +185,14 @@ def test_quarantine_is_published_with_file_line_and_reason(run):
 
 def test_only_valid_rows_reach_the_valid_tables(run):
     _, warehouse = run
-    assert [r[0] for r in query(warehouse, "select case_id from valid_cases order by case_id")] == ["C01", "C21"]
+    assert [r[0] for r in query(warehouse, "select case_id from valid_cases order by case_id")] == ["C01", "C21", "C22"]
     assert query(warehouse, "select count(*) from valid_contacts")[0][0] == 2
+
+
+def test_the_order_type_reason_names_the_action(run):
+    _, warehouse = run
+    reasons = query(warehouse, "select reasons from screened_suspect_actions where line_number = 4")[0][0]
+    assert reasons == [
+        "suspect_actions.order_type.required_for_action: order_type: required value is blank "
+        "(required when action is 'order_applied')"
+    ]

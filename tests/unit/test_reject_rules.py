@@ -47,6 +47,15 @@ def inbox(tmp_path_factory):
     good(inbox, "FIVEPC", cases=over)
     over = [dict(row) for row in GOOD_CASES[:19]] + [{"case_id": "C99", "offence_code": "19C"}, dict(GOOD_CASES[0])]
     good(inbox, "OVER", cases=over)  # 3 of 21 quarantined (blank date, duplicate key twice): over 5%
+    # Optional tables have the same threshold: 2 of 20 survey responses out of range (10%) rejects
+    # the extract; 1 of 20 suspect actions (an order applied without its order_type) is 5%: allowed.
+    responses = [dict(response_id=f"R{i:02d}", response_date="2026-03-01", journey_stage="reporting",
+                      treated_fairly="7" if i in (1, 5) else "4") for i in range(20)]  # fmt: skip
+    write_extract(inbox, "SURVOVER", T, GOOD_CASES, [], [], victim_survey=responses)
+    with_suspect = [dict(row, suspect_id="S1") for row in GOOD_CASES]
+    actions = [dict(case_id="C00", action="arrest", action_date="2026-01-11")] * 19
+    actions.append(dict(case_id="C01", action="order_applied", action_date="2026-01-12"))
+    write_extract(inbox, "ACTFIVE", T, with_suspect, [], [], suspect_actions=actions)
     (good(inbox, "RAGGED") / "cases.csv").write_text(
         "case_id,offence_code,reported_date\nC1,19C,2026-01-01\nC2,19C\n", encoding="utf-8"
     )
@@ -90,6 +99,11 @@ def run(inbox, tmp_path_factory):
             "most often cases.case_id.unique (2 rows, first at line 2)",
         ),
         ("RAGGED/2026-06-15", "RAGGED/2026-06-15/cases.csv: line 3: record has 2 fields, the header has 3"),
+        (
+            "SURVOVER/2026-06-15",
+            "SURVOVER/2026-06-15/victim_survey.csv: 2 of 20 rows quarantined (10.0%), more than the 5.0% allowed; "
+            "most often victim_survey.treated_fairly.range (2 rows, first at line 3)",
+        ),
         ("FALL/c-newest", "cases.csv: line 1: required column 'offence_code' is missing"),
     ],
 )
@@ -98,6 +112,11 @@ def test_extract_is_rejected_with_a_clear_reason(run, extract_id, message):
     status, reasons = verdicts[extract_id]
     assert status == "rejected"
     assert message in reasons
+
+
+def test_five_percent_of_an_optional_table_is_accepted(run):
+    _, verdicts, _ = run
+    assert verdicts["ACTFIVE/2026-06-15"] == ("used", "")
 
 
 def test_five_percent_exactly_is_accepted(run):
@@ -123,7 +142,7 @@ def test_rejections_are_reported_and_the_rest_published(run):
     assert status == 1  # published, but something was rejected
     manifest = json.loads((out / json.loads((out / "latest.json").read_text())["path"] / "manifest.json").read_text())
     assert {e["extract_id"] for e in manifest["rejected_extracts"]} >= {"OVER/2026-06-15", "RAGGED/2026-06-15"}
-    assert {e["force_code"] for e in manifest["extracts"]} == {"FIVEPC", "FALL"}
+    assert {e["force_code"] for e in manifest["extracts"]} == {"FIVEPC", "FALL", "ACTFIVE"}
 
 
 def test_nothing_published_when_no_extract_is_accepted(tmp_path):

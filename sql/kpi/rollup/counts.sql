@@ -1,16 +1,12 @@
 -- Rows of the count KPIs (numerator = value = the count; denominator null) for every month of
--- each force's published range, zeros included, and for ALL every month from the earliest first
--- month to the latest last month of any force. Reads the forces' partial counts
--- (kpi_sum_partials), their ranges (force_ranges) and the registry (kpi_catalogue), so a count
--- KPI with no item anywhere still gets its zero months. Grain: one row per KPI per force (and
--- ALL) per month.
+-- each taking-part force's published range, zeros included, and for ALL every month from the
+-- earliest first month to the latest last month of the taking-part forces (a month inside no
+-- force's range included: it counts zero). Reads the forces' partial counts (kpi_sum_partials)
+-- and the taking-part forces' ranges (kpi_force_ranges), so a count KPI with no item anywhere
+-- still gets its zero months. Grain: one row per KPI per force (and ALL) per month.
 with partials as (
     select * from kpi_sum_partials
     where kind = 'count'
-),
-
-ranges as (
-    select * from force_ranges
 ),
 
 count_kpis as (
@@ -18,24 +14,27 @@ count_kpis as (
     where kind = 'count'
 ),
 
-force_months as (
-    select
-        count_kpis.kpi_id,
-        ranges.force_code,
-        cast(unnest(generate_series(ranges.first_period, ranges.last_period, interval 1 month)) as date) as period
-    from ranges
-    cross join count_kpis
+ranges as (
+    select * from kpi_force_ranges
+    where kpi_id in (select count_kpis.kpi_id from count_kpis)
 ),
 
+force_months as (
+    select
+        kpi_id,
+        force_code,
+        cast(unnest(generate_series(first_period, last_period, interval 1 month)) as date) as period
+    from ranges
+),
+
+-- ALL's months: from the earliest first month to the latest last month of the taking-part forces.
 all_months as (
     select
-        count_kpis.kpi_id,
+        kpi_id,
         'ALL' as force_code,
-        cast(unnest(generate_series(min(ranges.first_period), max(ranges.last_period), interval 1 month)) as date)
-            as period
+        cast(unnest(generate_series(min(first_period), max(last_period), interval 1 month)) as date) as period
     from ranges
-    cross join count_kpis
-    group by count_kpis.kpi_id
+    group by kpi_id
 ),
 
 months as (
