@@ -31,8 +31,10 @@ BETTER_WORDS = {"up": "Higher is better", "down": "Lower is better"}
 
 
 def is_missing(value) -> bool:
-    """True for None, NaN and pandas' NA."""
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+    """True for None, NaN, NaT and pandas' NA."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 def is_percent(unit: str) -> bool:
