@@ -64,4 +64,5 @@ def build_defs(
     )
 
 
-defs = build_defs()
+# The UI, the schedule and the sensors: a run that finds the warehouse busy waits for it.
+defs = build_defs(wait=True)

@@ -191,8 +191,8 @@ def test_only_valid_rows_reach_the_valid_tables(run):
 
 def test_the_order_type_reason_names_the_action(run):
     _, warehouse = run
-    reasons = query(warehouse, "select reasons from screened_suspect_actions where line_number = 4")[0][0]
-    assert reasons == [
+    reasons = query(warehouse, "select reasons from quarantine_suspect_actions where line_number = 4")[0][0]
+    assert reasons == (
         "suspect_actions.order_type.required_for_action: order_type: required value is blank "
         "(required when action is 'order_applied')"
-    ]
+    )
