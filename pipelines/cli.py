@@ -198,6 +198,7 @@ def command_run(args: argparse.Namespace) -> int:
             try:
                 with log_file.open("a", encoding="utf-8") as handle:
                     handle.write("".join(traceback.format_exception(error)))
+                    handle.write(getattr(error, "details", "") or "")
             except OSError:
                 log_file = None
         where = f" (details: {log_file})" if log_file else ""

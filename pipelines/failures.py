@@ -42,7 +42,11 @@ _QUOTED_PATH = re.compile(r"\"(/[^\"]+)\"|'(/[^']+)'")
 
 
 class RunFailure(Exception):
-    """A failure whose one-line description is already known."""
+    """A failure whose one-line description is already known (`details`: the full error, for the log)."""
+
+    def __init__(self, message: str, details: str = ""):
+        super().__init__(message)
+        self.details = details
 
 
 class Interrupted(BaseException):

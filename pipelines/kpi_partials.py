@@ -23,7 +23,7 @@ from pipelines.cache import code_fingerprint, key_of
 from pipelines.contract import TABLES
 from pipelines.duck import DuckDBLimits, connect
 from pipelines.faults import checkpoint
-from pipelines.kpis import KPIS
+from pipelines.kpis import CASE_BREAKDOWNS, KPIS
 from pipelines.rules import sql_literal
 from pipelines.warehouse import run_sql_file
 
@@ -61,9 +61,12 @@ def _kpi_partials(con) -> None:
         run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
         in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
         run_sql_file(con, "kpi/items_in_range.sql", create_table=in_range, temp=True)
-        if kpi.breakdown_path:
+        partial = f"kpi/partial/{kpi.kind}.sql"
+        if kpi.breakdowns == CASE_BREAKDOWNS:  # proportions: counted per combination of case values
+            partial = "kpi/partial/proportion_by_case.sql"
+        elif kpi.breakdown_path:
             run_sql_file(con, f"kpi/breakdowns/{kpi.breakdown_path.name}", create_table="kpi_items", temp=True)
-        run_sql_file(con, f"kpi/partial/{kpi.kind}.sql", create_table="kpi_partial", temp=True)
+        run_sql_file(con, partial, create_table="kpi_partial", temp=True)
         target = KIND_TABLE[kpi.kind]
         kind = "$kind, " if target == "kpi_sum_partials" else ""
         con.execute(
@@ -87,9 +90,10 @@ def compute_partials(
     con = connect(limits=limits)
     works = {}
     try:
+        # Every KPI reads the valid tables, so they are read from Parquet once, into memory.
         for table in TABLES:
             files = [valid_folders[force] / "valid" / f"{table.name}.parquet" for force in sorted(pending)]
-            con.execute(f"create view valid_{table.name} as select * from {_parquet(files)}")
+            con.execute(f"create temp table valid_{table.name} as select * from {_parquet(files)}")
         con.execute("create table force_supplied_files (force_code varchar, table_name varchar)")
         con.executemany(
             "insert into force_supplied_files values (?, ?)",
@@ -99,6 +103,7 @@ def compute_partials(
         run_sql_file(con, "kpi/force_month_ends.sql", create_table="force_month_ends")
         run_sql_file(con, "kpi/open_cases_at_month_end.sql", create_table="open_cases_at_month_end")
         run_sql_file(con, "kpi/attrition_partials.sql", create_table="attrition_partials")
+        run_sql_file(con, "kpi/case_breakdowns.sql", create_table="case_breakdowns", temp=True)
         _kpi_partials(con)
         for force, folder in pending.items():
             folder.parent.mkdir(parents=True, exist_ok=True)

@@ -23,8 +23,9 @@ PROPORTION, RATIO, MEDIAN, KM_MEDIAN, COUNT = "proportion", "ratio", "median", "
 # The catalogue's Breakdowns section: dimensions of the victim and case, each value a row.
 BREAKDOWN_DIMENSIONS = ("offence_group", "victim_sex", "victim_age_band", "victim_ethnicity", "relationship",
                         "domestic_abuse")  # fmt: skip
-# Breakdown families: the case dimensions above (items carry case_id; sql/kpi/breakdowns/case.sql) or
-# the survey response's journey stage (items carry journey_stage; sql/kpi/breakdowns/journey_stage.sql).
+# Breakdown families: the case dimensions above (items carry case_id; sql/kpi/case_breakdowns.sql,
+# counted by sql/kpi/partial/proportion_by_case.sql) or the survey response's journey stage (items
+# carry journey_stage; sql/kpi/breakdowns/journey_stage.sql).
 CASE_BREAKDOWNS, JOURNEY_STAGE_BREAKDOWNS = "case", "journey_stage"
 
 

@@ -48,7 +48,7 @@ def execute(defs, job: str, instance, tags: dict, logged: bool = True):
         if event.is_step_failure:
             cause = describe_step_failure(event.step_failure_data.error)
             if cause:
-                raise RunFailure(cause)
+                raise RunFailure(cause, event.step_failure_data.error.to_string())
     return result
 
 

@@ -18,32 +18,50 @@ eligible as (
         and (victim_withdrawal_date is null or victim_withdrawal_date > month_end)
 ),
 
-updated as (
+month_ends as (
+    select * from force_month_ends
+),
+
+-- A month end E has an update in (E - 28, E] exactly when some update dated d has
+-- d <= E < d + 28. Month ends are at least 28 days apart, so an update can only cover the end of
+-- its own month, or (when D_T falls in the next month) that month's end D_T: two candidates
+-- per update, matched on equality instead of a range join.
+update_months as (
+    select
+        force_code,
+        case_id,
+        contact_date,
+        unnest([month_of(contact_date), cast(month_of(contact_date) + interval 1 month as date)]) as period
+    from contacts
+    where contact_type = 'update'
+),
+
+covered as (
     select distinct
-        eligible.force_code,
-        eligible.period,
-        eligible.case_id
-    from eligible
-    inner join contacts
+        month_ends.force_code,
+        month_ends.period,
+        update_months.case_id
+    from update_months
+    inner join month_ends
         on
-            eligible.force_code = contacts.force_code
-            and eligible.case_id = contacts.case_id
-            and contacts.contact_type = 'update'
-            and eligible.month_end - 28 < contacts.contact_date
-            and eligible.month_end >= contacts.contact_date
+            update_months.force_code = month_ends.force_code
+            and update_months.period = month_ends.period
+    where
+        month_ends.month_end - 28 < update_months.contact_date
+        and update_months.contact_date <= month_ends.month_end
 ),
 
 final as (
     select
         eligible.force_code,
         eligible.period,
-        updated.case_id is not null as is_counted
+        covered.case_id is not null as is_counted
     from eligible
-    left join updated
+    left join covered
         on
-            eligible.force_code = updated.force_code
-            and eligible.period = updated.period
-            and eligible.case_id = updated.case_id
+            eligible.force_code = covered.force_code
+            and eligible.period = covered.period
+            and eligible.case_id = covered.case_id
 )
 
 select * from final

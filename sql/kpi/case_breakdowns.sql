@@ -1,16 +1,12 @@
--- A breakdown KPI's items (kpi_items_all: items of cases, with case_id, in breakdown `all`)
--- repeated once per dimension of their case, with breakdown = 'dimension=value': offence group
--- (rape when offence_code starts 19), victim sex, age band, ethnicity, relationship and domestic
--- abuse, a blank code counting as unknown. Grain: one row per item per breakdown.
-with items as (
-    select * from kpi_items_all
-),
-
-cases as (
+-- The breakdown values of every valid case, built once for the KPIs with case breakdowns:
+-- offence group (rape when offence_code starts 19), victim sex, age band, ethnicity,
+-- relationship and domestic abuse, each as 'dimension=value', a blank code counting as unknown.
+-- Grain: one row per case.
+with cases as (
     select * from valid_cases
 ),
 
-dimensions as (
+final as (
     select
         force_code,
         case_id,
@@ -32,23 +28,6 @@ dimensions as (
             'domestic_abuse=' || coalesce(cast(domestic_abuse as varchar), 'unknown')
         ] as case_breakdowns
     from cases
-),
-
-by_dimension as (
-    select
-        items.* exclude (breakdown),
-        unnest(dimensions.case_breakdowns) as breakdown
-    from items
-    inner join dimensions
-        on
-            items.force_code = dimensions.force_code
-            and items.case_id = dimensions.case_id
-),
-
-final as (
-    select * from items
-    union all by name
-    select * from by_dimension
 )
 
 select * from final

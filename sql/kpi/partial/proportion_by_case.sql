@@ -1,0 +1,58 @@
+-- One force's partial rows of a proportion KPI with case breakdowns, from its items
+-- (kpi_items_all: force_code, case_id, period, is_counted, in breakdown `all`) and each case's
+-- breakdown values (case_breakdowns): the counts for `all` and for every 'dimension=value'.
+-- Items are counted per combination of their case's values first, so each item is read once
+-- however many dimensions there are. Grain: one row per breakdown per month with an item.
+with items as (
+    select * from kpi_items_all
+),
+
+dimensions as (
+    select * from case_breakdowns
+),
+
+per_combination as (
+    select
+        items.force_code,
+        items.period,
+        dimensions.case_breakdowns,
+        count(*) filter (where items.is_counted) as numerator,
+        count(*) as denominator
+    from items
+    inner join dimensions
+        on
+            items.force_code = dimensions.force_code
+            and items.case_id = dimensions.case_id
+    group by items.force_code, items.period, dimensions.case_breakdowns
+),
+
+counted as (
+    select
+        force_code,
+        'all' as breakdown,
+        period,
+        numerator,
+        denominator
+    from per_combination
+    union all
+    select
+        force_code,
+        unnest(case_breakdowns) as breakdown,
+        period,
+        numerator,
+        denominator
+    from per_combination
+),
+
+final as (
+    select
+        force_code,
+        breakdown,
+        period,
+        sum(numerator)::double as numerator,
+        sum(denominator)::double as denominator
+    from counted
+    group by force_code, breakdown, period
+)
+
+select * from final
