@@ -155,8 +155,11 @@ def write_gate_database(database: Path, valid_files: dict[str, list[Path]]) -> N
                 f"create view valid_{table.name} as "
                 f"select * from read_parquet({_parquet_list(valid_files[table.name])})"
             )
+        con.execute("create table valid_cases_keys as select force_code, case_id, suspect_id from valid_cases")
         for table in TABLES:
-            con.execute(f"create view gate_{table.name} as {gate_view_sql(table)}")
+            # Rows that look up their case are joined once here, not once per expectation.
+            kind = "table" if table.case_reference else "view"
+            con.execute(f"create {kind} gate_{table.name} as {gate_view_sql(table, valid_cases='valid_cases_keys')}")
     finally:
         con.close()
 
