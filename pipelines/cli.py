@@ -274,10 +274,11 @@ def command_expectations(_args: argparse.Namespace) -> int:
 
 
 def command_docs(_args: argparse.Namespace) -> int:
-    """Regenerate README.md's KPI table and data dictionary."""
-    from pipelines.docs import write_readme
+    """Regenerate the KPI table and the data dictionary in docs/."""
+    from pipelines.docs import write_docs
 
-    print(write_readme())
+    for path in write_docs():
+        print(path)
     return EXIT_OK
 
 
@@ -366,7 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     expectations = commands.add_parser("expectations", help="rewrite expectations/*.json from the contract")
     expectations.set_defaults(handler=command_expectations)
 
-    docs = commands.add_parser("docs", help="rewrite README.md's KPI table and data dictionary")
+    docs = commands.add_parser("docs", help="rewrite the KPI table and the data dictionary in docs/")
     docs.set_defaults(handler=command_docs)
     return parser
 

@@ -1,5 +1,6 @@
-"""Generated README sections: the KPI table (from the registry) and the data dictionary
-(from the contract). `flightdeck docs` rewrites them; a test fails if README.md is stale."""
+"""Generated documentation: the KPI table (from the registry, in docs/kpis.md) and the data
+dictionary (from the contract, in docs/data-dictionary.md). `flightdeck docs` rewrites them; a
+test fails if either is stale."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pipelines.contract import TABLES
 from pipelines.kpis import KPIS
 from pipelines.rules import ALL_RULES
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 BETTER = {"up": "higher", "down": "lower", None: "neither"}
 
 
@@ -48,20 +49,24 @@ def data_dictionary() -> str:
     return "\n".join(parts).rstrip() + "\n"
 
 
-SECTIONS = {"kpi-table": kpi_table, "data-dictionary": data_dictionary}
+SECTIONS = {
+    "kpi-table": (DOCS / "kpis.md", kpi_table),
+    "data-dictionary": (DOCS / "data-dictionary.md", data_dictionary),
+}
 
 
-def render(text: str) -> str:
-    """README text with every generated section replaced by its current content."""
-    for name, build in SECTIONS.items():
-        pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
-        text, found = pattern.subn(lambda m, b=build: m.group(1) + b().rstrip() + "\n" + m.group(2), text)
-        if not found:
-            raise ValueError(f"README.md lacks the markers for the {name} section")
+def render(name: str, text: str) -> str:
+    """A document's text with its generated section replaced by the current content."""
+    build = SECTIONS[name][1]
+    pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(<!-- /generated:{name} -->)", re.S)
+    text, found = pattern.subn(lambda m: m.group(1) + build().rstrip() + "\n" + m.group(2), text)
+    if not found:
+        raise ValueError(f"{SECTIONS[name][0].name} lacks the markers for the {name} section")
     return text
 
 
-def write_readme() -> Path:
-    """Rewrite README.md's generated sections in place."""
-    README.write_text(render(README.read_text(encoding="utf-8")), encoding="utf-8")
-    return README
+def write_docs() -> list[Path]:
+    """Rewrite every generated section in place."""
+    for name, (path, _build) in SECTIONS.items():
+        path.write_text(render(name, path.read_text(encoding="utf-8")), encoding="utf-8")
+    return [path for path, _build in SECTIONS.values()]

@@ -95,8 +95,8 @@ def test_invalid_toml_names_the_file(tmp_path):
 
 
 def test_the_readme_example_mapping_is_a_valid_mapping(tmp_path):
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### A full example") :]
+    readme = (REPO / "docs" / "adapters-guide.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## A full example") :]
     example = section[section.index("```toml\n") + 8 : section.index("```\n", section.index("```toml\n") + 8)]
     path = tmp_path / "mapping.toml"
     path.write_text(example, encoding="utf-8")

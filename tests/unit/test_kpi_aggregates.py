@@ -1,6 +1,7 @@
 """The ratio queries (per force, sql/kpi/partial/ratio.sql; then ALL, sql/kpi/rollup/sums.sql) give
-the same bytes whatever DuckDB's thread count: floating-point sums depend on the order they add up in, and parallel aggregates combine
-per-thread partial sums in whatever order the threads finish."""
+the same bytes whatever DuckDB's thread count: floating-point sums depend on the order they add
+up in, and parallel aggregates combine per-thread partial sums in whatever order the threads
+finish."""
 
 from __future__ import annotations
 
