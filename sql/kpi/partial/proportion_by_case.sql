@@ -11,11 +11,19 @@ dimensions as (
     select * from case_breakdowns
 ),
 
-per_combination as (
+combinations as (
+    select
+        combination,
+        any_value(case_breakdowns) as case_breakdowns
+    from dimensions
+    group by combination
+),
+
+counted_by_combination as (
     select
         items.force_code,
         items.period,
-        dimensions.case_breakdowns,
+        dimensions.combination,
         count(*) filter (where items.is_counted) as numerator,
         count(*) as denominator
     from items
@@ -23,7 +31,15 @@ per_combination as (
         on
             items.force_code = dimensions.force_code
             and items.case_id = dimensions.case_id
-    group by items.force_code, items.period, dimensions.case_breakdowns
+    group by items.force_code, items.period, dimensions.combination
+),
+
+per_combination as (
+    select
+        counted_by_combination.*,
+        combinations.case_breakdowns
+    from counted_by_combination
+    inner join combinations on counted_by_combination.combination = combinations.combination
 ),
 
 counted as (
