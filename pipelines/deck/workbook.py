@@ -14,6 +14,10 @@ slower still (see docs/flight-deck.md).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from itertools import groupby
 from pathlib import Path
 
@@ -121,8 +125,8 @@ def write_workbook(
         ("heading", "Version"),
         (None, f"Version {version_id}."),
         ("heading", "Extracts used"),
-        *((None, f"{e['force_code']}: extract taken {_timestamp(e['extracted_at'])} "
-                 f"(extract date {e['extract_date'].isoformat()})") for e in extracts),
+        *((None, f"{e['force_code']}: extract taken {_iso(e['extracted_at'])} "
+                 f"(extract date {_iso(e['extract_date'])})") for e in extracts),
         ("heading", "Disclosure rule"),
         (None, f"A share resting on fewer than {min_denominator} cases is not published: it shows [c]."
                if min_denominator else "No figure is suppressed in this version (the minimum is 0)."),
@@ -181,8 +185,8 @@ def _text(sheet, row: int, column: int, text: str, style=None) -> None:
         sheet.write(row, column, text, style)
 
 
-def _timestamp(value) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _iso(value) -> str:
+    return value if isinstance(value, str) else value.isoformat()
 
 
 def _table(sheet, name: str, header_row: int, rows: int, headers: list[str], description: str) -> None:
@@ -226,3 +230,69 @@ def _write_table(book, formats: dict, number: int, kpi: dict, cells: pa.Table, p
     _table(sheet, f"table_{number}", TEXT_ROWS, cells.num_rows, HEADERS, heading)
     for column, width in enumerate((16, 16, 16, 14, 14, 14, 14, 14, 14)):
         sheet.set_column_width(column, width)
+
+
+class WorkbookProcess:
+    """`write_workbook` in a process of its own, so the workbook is written while this process
+    builds the pages (rust_xlsxwriter's binding holds the GIL, so a thread would not overlap).
+
+    The process starts (and imports) at once; `send` hands it the rows as an Arrow stream on its
+    standard input, with everything else as a JSON line before it; `result` waits for it and
+    returns the number of rows written, or raises with the process's error output."""
+
+    def __init__(self, path: Path, measures: list[dict], extracts: list[dict], version_id: str,
+                 min_denominator: int, contact: str, row_limit: int | None = None):  # fmt: skip
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.deck.workbook"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
+        )  # fmt: skip
+        self.settings = {
+            "path": str(path), "measures": measures, "version_id": version_id, "min_denominator": min_denominator,
+            "contact": contact, "row_limit": row_limit,
+            "extracts": [{**e, "extracted_at": _iso(e["extracted_at"]), "extract_date": _iso(e["extract_date"])}
+                         for e in extracts],
+        }  # fmt: skip
+
+    def send(self, rows: pa.Table) -> None:
+        """Hand the process the workbook's rows (sql/deck/workbook.sql as Arrow)."""
+        try:
+            self.process.stdin.write(json.dumps(self.settings).encode("utf-8") + b"\n")
+            with pa.ipc.new_stream(self.process.stdin, rows.schema) as stream:
+                stream.write_table(rows)
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # the process has stopped: result() says why
+
+    def result(self) -> int:
+        """Wait for the workbook; the number of kpi_export rows written."""
+        written = self.process.stdout.read()
+        self.process.wait()
+        self.errors.seek(0)
+        errors = self.errors.read().decode("utf-8", "replace")
+        self.errors.close()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"writing {self.settings['path']} failed:\n{errors}")
+        return int(written)
+
+    def stop(self) -> None:
+        """End the process (when the pages failed and its workbook will not be published)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def main() -> None:
+    """The workbook's own process: settings as a JSON line, then the rows as an Arrow stream."""
+    settings = json.loads(sys.stdin.buffer.readline())
+    rows = pa.ipc.open_stream(sys.stdin.buffer).read_all()
+    limit = {"row_limit": settings["row_limit"]} if settings["row_limit"] else {}
+    written = write_workbook(
+        Path(settings["path"]), rows, settings["measures"], settings["extracts"], settings["version_id"],
+        settings["min_denominator"], settings["contact"], **limit,
+    )  # fmt: skip
+    sys.stdout.write(str(written))
+
+
+if __name__ == "__main__":
+    main()
