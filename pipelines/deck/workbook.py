@@ -280,6 +280,7 @@ class WorkbookProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self.errors.close()
 
 
 def main() -> None:

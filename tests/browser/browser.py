@@ -77,7 +77,7 @@ class ChartsNotDrawn(AssertionError):
 def open_page(driver, path: Path, timeout: float = 120) -> None:
     """Open a page and wait until its script has drawn every chart (<html data-charts="drawn">);
     fail if a chart could not be drawn or the drawing does not finish within `timeout` seconds."""
-    driver.get(path.as_uri())
+    driver.get(Path(path).resolve().as_uri())
     deadline = time.monotonic() + timeout
     state = None
     while time.monotonic() < deadline:

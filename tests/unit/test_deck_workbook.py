@@ -11,16 +11,20 @@ import openpyxl
 import pytest
 
 from pipelines.deck.data import load_deck_data, workbook_rows
-from pipelines.deck.workbook import HEADERS, TEXT_ROWS, cut_tables, write_workbook
+from pipelines.deck.workbook import HEADERS, TEXT_ROWS, WorkbookProcess, cut_tables, write_workbook
 from tests.deck_fixtures import build
 
 
-def _write(tmp_path, row_limit=None):
+def _write(tmp_path, row_limit=None, own_process=False):
     con = build()
     data = load_deck_data(con, 10)
     extracts = data.extracts
     path = tmp_path / "flight_deck.xlsx"
     kwargs = {"row_limit": row_limit} if row_limit else {}
+    if own_process:  # as write_deck does it
+        process = WorkbookProcess(path, data.measures, extracts, "V1", 10, "Contact: the test team.", **kwargs)
+        process.send(workbook_rows(con))
+        return con, path, process.result()
     written = write_workbook(path, workbook_rows(con), data.measures, extracts, "V1", 10, "Contact: the test team.",
                              **kwargs)  # fmt: skip
     return con, path, written
@@ -62,8 +66,10 @@ def test_workbook_has_cover_contents_notes_and_one_table_per_kpi(tmp_path):
         assert len(book[name].tables) == 1
 
 
-def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path):
-    con, path, _ = _write(tmp_path)
+@pytest.mark.parametrize("own_process", [False, True], ids=["in this process", "in its own process"])
+def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path, own_process):
+    con, path, written = _write(tmp_path, own_process=own_process)
+    assert written == 168
     book = openpyxl.load_workbook(path)
     titles = {r[0]: r[1] for r in con.execute("select title, kpi_id from kpi_catalogue").fetchall()}
     found = []
@@ -111,3 +117,13 @@ def test_libreoffice_converts_the_workbook(tmp_path):
         capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0 and (tmp_path / "flight_deck.ods").stat().st_size > 0, result.stderr
+
+
+def test_a_workbook_process_that_fails_says_why(tmp_path):
+    con = build()
+    data = load_deck_data(con, 10)
+    path = tmp_path / "no such folder" / "flight_deck.xlsx"
+    process = WorkbookProcess(path, data.measures, data.extracts, "V1", 10, "Contact.")
+    process.send(workbook_rows(con))
+    with pytest.raises(RuntimeError, match="(?s)no such folder.*OSError: failed to write .*No such file or directory"):
+        process.result()
