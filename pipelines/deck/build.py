@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pipelines.deck.charts import ChartRenderer
+from pipelines.deck.charts import javascript_bundle
 from pipelines.deck.data import load_deck_data, workbook_rows
 from pipelines.deck.formatting import iso_date
-from pipelines.deck.pages import plan_pages, render_charts, write_pages
-from pipelines.deck.workbook import write_workbook
+from pipelines.deck.pages import number_charts, plan_pages, write_pages
+from pipelines.deck.workbook import WorkbookProcess
 
 
 def write_deck(
@@ -24,37 +24,46 @@ def write_deck(
     """Write flight_deck.html, flight_deck/<FORCE>.html and flight_deck.xlsx into `folder`.
 
     Returns the row count of each file for the manifest: KPI series (SPC charts) per page, and
-    kpi_export rows in the workbook. `chart_cache` (optional) is a folder of rendered charts keyed
-    by their spec; `timings`, if given, receives seconds per step and the chart statistics.
+    kpi_export rows in the workbook. `chart_cache` (optional) is a folder that keeps the Vega
+    bundle the pages inline, built once per vl-convert version; `timings`, if given, receives the
+    seconds of each step.
     """
     started = time.perf_counter()
     data = load_deck_data(con, min_denominator)
-    queried = time.perf_counter()
-    pages = plan_pages(data, min_denominator)
-    renderer = ChartRenderer(chart_cache)
-    render_charts(pages, renderer)
-    rendered = time.perf_counter()
-    extracts = data.extracts.to_dict("records")
-    context = {
-        "version_id": version_id,
-        "min_denominator": min_denominator,
-        "min_denominator_note": (
-            f"shares resting on fewer than {min_denominator} are suppressed" if min_denominator
-            else "no figure is suppressed"
-        ),
-        "extracts": extracts,
-        "latest_extract": max((iso_date(e["extract_date"]) for e in extracts), default="none"),
-        "contact": contact,
-    }
-    counts = write_pages(pages, folder, context)
-    written = time.perf_counter()
-    counts["flight_deck.xlsx"] = write_workbook(
-        folder / "flight_deck.xlsx", workbook_rows(con), data.measures, extracts, version_id, min_denominator,
-        contact,
+    # The workbook is written by a process of its own while this one builds the pages.
+    workbook = WorkbookProcess(
+        folder / "flight_deck.xlsx", data.measures, data.extracts, version_id, min_denominator, contact
     )
+    try:
+        workbook.send(workbook_rows(con))
+        queried = time.perf_counter()
+        pages = plan_pages(data, min_denominator)
+        number_charts(pages)
+        planned = time.perf_counter()
+        bundle = javascript_bundle(chart_cache)
+        bundled = time.perf_counter()
+        extracts = data.extracts
+        context = {
+            "version_id": version_id,
+            "min_denominator": min_denominator,
+            "min_denominator_note": (
+                f"shares resting on fewer than {min_denominator} are suppressed" if min_denominator
+                else "no figure is suppressed"
+            ),
+            "extracts": extracts,
+            "latest_extract": max((iso_date(e["extract_date"]) for e in extracts), default="none"),
+            "contact": contact,
+        }
+        counts = write_pages(pages, folder, context, bundle)
+        written = time.perf_counter()
+        counts["flight_deck.xlsx"] = workbook.result()
+    except BaseException:
+        workbook.stop()
+        raise
     if timings is not None:
         timings.update(
-            queries=queried - started, charts=rendered - queried, pages=written - rendered,
-            workbook=time.perf_counter() - written, total=time.perf_counter() - started, render=renderer.stats,
+            queries=queried - started, plan=planned - queried, bundle=bundled - planned, pages=written - bundled,
+            workbook_wait=time.perf_counter() - written, total=time.perf_counter() - started,
+            charts=sum(len(p.charts) for p in pages),
         )  # fmt: skip
     return counts

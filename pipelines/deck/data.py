@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
+import pyarrow as pa
 
 from pipelines.warehouse import run_sql_file
 
@@ -49,46 +49,58 @@ def spec_views(con) -> None:
         con.execute(f"create or replace temp view deck_{table} as select {select} {source}")
 
 
+Columns = dict[str, list]
+"""A query's result as one Python list per column (None for null), in the query's order: the
+pages walk hundreds of thousands of points, which plain lists do many times faster than pandas."""
+
+
 @dataclass
 class DeckData:
     """Everything the pages show, already under the disclosure rule."""
 
-    measures: pd.DataFrame  # kpi_catalogue, in catalogue order
-    series: pd.DataFrame  # sql/deck/series.sql
-    latest: pd.DataFrame  # sql/deck/latest.sql
-    funnel: pd.DataFrame  # sql/deck/funnel.sql
-    funnel_limits: pd.DataFrame  # sql/deck/funnel_limits.sql
-    attrition: pd.DataFrame  # sql/deck/attrition.sql
-    extracts: pd.DataFrame  # sql/deck/extracts.sql
+    measures: list[dict]  # kpi_catalogue, in catalogue order
+    series: Columns  # sql/deck/series.sql
+    latest: Columns  # sql/deck/latest.sql
+    funnel: Columns  # sql/deck/funnel.sql
+    funnel_limits: Columns  # sql/deck/funnel_limits.sql
+    attrition: Columns  # sql/deck/attrition.sql
+    extracts: list[dict]  # sql/deck/extracts.sql
 
     @property
     def forces(self) -> list[str]:
         """Force codes with any row, ALL first."""
-        codes = self.series["force_code"].drop_duplicates().tolist()
-        return sorted(codes, key=lambda c: (c != "ALL", c))
+        return sorted(set(self.series["force_code"]), key=lambda c: (c != "ALL", c))
 
 
-def _frame(con, relative: str, params: dict | None = None, create_table: str | None = None) -> pd.DataFrame:
-    run_sql_file(con, relative, params, create_table=create_table, temp=True)
-    return con.execute(f"select * from {create_table}").df() if create_table else con.df()
+def records(columns: Columns) -> list[dict]:
+    """Rows as dicts, for the small tables."""
+    names = list(columns)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns.values(), strict=True)]
+
+
+def _columns(con, relative: str, params: dict | None = None) -> Columns:
+    table = "deck_" + relative.removeprefix("deck/").removesuffix(".sql")
+    run_sql_file(con, relative, params, create_table=table, temp=True)
+    return con.execute(f"select * from {table}").to_arrow_table().to_pydict()
 
 
 def load_deck_data(con, min_denominator: int) -> DeckData:
     """Run the deck's queries (sql/deck/*.sql) on the warehouse connection."""
     spec_views(con)
     params = {"min_denominator": min_denominator}
+    catalogue = con.execute("select * from kpi_catalogue order by position").to_arrow_table().to_pydict()
     return DeckData(
-        measures=con.execute("select * from kpi_catalogue order by position").df(),
-        series=_frame(con, "deck/series.sql", create_table="deck_series"),
-        latest=_frame(con, "deck/latest.sql", create_table="deck_latest"),
-        funnel=_frame(con, "deck/funnel.sql", params, create_table="deck_funnel"),
-        funnel_limits=_frame(con, "deck/funnel_limits.sql", create_table="deck_funnel_limits"),
-        attrition=_frame(con, "deck/attrition.sql", params, create_table="deck_attrition"),
-        extracts=_frame(con, "deck/extracts.sql", create_table="deck_extracts"),
+        measures=records(catalogue),
+        series=_columns(con, "deck/series.sql"),
+        latest=_columns(con, "deck/latest.sql"),
+        funnel=_columns(con, "deck/funnel.sql", params),
+        funnel_limits=_columns(con, "deck/funnel_limits.sql"),
+        attrition=_columns(con, "deck/attrition.sql", params),
+        extracts=records(_columns(con, "deck/extracts.sql")),
     )
 
 
-def workbook_rows(con) -> pd.DataFrame:
-    """Every kpi_export row in table order (sql/deck/workbook.sql)."""
+def workbook_rows(con) -> pa.Table:
+    """Every kpi_export row in table order, as the workbook's cells (sql/deck/workbook.sql)."""
     spec_views(con)
-    return run_sql_file(con, "deck/workbook.sql").df()
+    return run_sql_file(con, "deck/workbook.sql").to_arrow_table()

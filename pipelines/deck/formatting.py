@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import math
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import lru_cache
 
 import pandas as pd
 
@@ -32,9 +34,9 @@ BETTER_WORDS = {"up": "Higher is better", "down": "Lower is better"}
 
 def is_missing(value) -> bool:
     """True for None, NaN, NaT and pandas' NA."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
+    if value.__class__ is float:  # the common case first: the deck checks a few million figures
+        return value != value
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value)
 
 
 def is_percent(unit: str) -> bool:
@@ -42,15 +44,19 @@ def is_percent(unit: str) -> bool:
     return unit.startswith("share")
 
 
+def figure_format(unit: str, kind: str) -> Callable[[object], str]:
+    """How a KPI's figures are written, as a function of the figure: shares as percentages to one
+    place, counts whole, other figures to one place; nothing for a missing figure."""
+    if is_percent(unit):
+        return lambda value: "" if is_missing(value) else f"{100 * value:.1f}%"
+    if kind == "count":
+        return lambda value: "" if is_missing(value) else f"{value:,.0f}"
+    return lambda value: "" if is_missing(value) else f"{value:,.1f}"
+
+
 def format_value(value, unit: str, kind: str) -> str:
     """A KPI figure as a reader expects it: shares as percentages, counts whole, others to one place."""
-    if is_missing(value):
-        return ""
-    if is_percent(unit):
-        return f"{100 * value:.1f}%"
-    if kind == "count":
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+    return figure_format(unit, kind)(value)
 
 
 def format_count(value) -> str:
@@ -58,17 +64,24 @@ def format_count(value) -> str:
     return "" if is_missing(value) else f"{value:,.0f}"
 
 
+def _as_date(value) -> date:
+    return value.date() if isinstance(value, datetime) else value  # a pandas Timestamp is a datetime
+
+
+@lru_cache(maxsize=4096)
 def month_label(period) -> str:
     """'Oct 2026'."""
-    return pd.Timestamp(period).strftime("%b %Y")
+    return _as_date(period).strftime("%b %Y")
 
 
+@lru_cache(maxsize=1024)
 def quarter_label(quarter) -> str:
     """'2026 Q3'."""
-    stamp = pd.Timestamp(quarter)
-    return f"{stamp.year} Q{(stamp.month - 1) // 3 + 1}"
+    day = _as_date(quarter)
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
+@lru_cache(maxsize=1024)
 def rules_words(rules) -> str:
     """The SPC rules that fired, in words."""
     if is_missing(rules) or not rules:
@@ -76,6 +89,7 @@ def rules_words(rules) -> str:
     return "; ".join(RULE_WORDS.get(r, r) for r in str(rules).split(","))
 
 
+@lru_cache(maxsize=4096)
 def iso_date(value) -> str:
     """YYYY-MM-DD of a date or timestamp."""
-    return pd.Timestamp(value).date().isoformat() if not is_missing(value) else ""
+    return "" if is_missing(value) else _as_date(value).isoformat()

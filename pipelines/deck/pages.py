@@ -1,25 +1,27 @@
 """The deck's pages: an index (`flight_deck.html`: contents, every force at a glance, and the
 all-forces section) and one page per force (`flight_deck/<FORCE>.html`). Each page is one
 self-contained file (styles and charts inline, nothing fetched at view time) filled from the
-Jinja2 templates beside this module, with autoescape on."""
+Jinja2 templates beside this module, with autoescape on. The charts are drawn in the browser from
+their Vega-Lite specs by the Vega bundle inlined in the page (see `charts`); each chart's text
+alternative and table of numbers are plain HTML, so the page reads the same without JavaScript."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from pipelines.deck.charts import ChartRenderer, attrition_spec, funnel_spec, spc_spec
-from pipelines.deck.data import DeckData
+from pipelines.deck.charts import ChartSpec, attrition_spec, funnel_spec, spc_spec
+from pipelines.deck.data import Columns, DeckData, records
 from pipelines.deck.formatting import (
     BETTER_WORDS,
     SIGNALS,
+    figure_format,
     format_count,
-    format_value,
     is_missing,
     iso_date,
     month_label,
@@ -58,18 +60,22 @@ def force_page_path(force: str) -> str:
 
 @dataclass
 class Chart:
-    """One chart on a page: its spec (rendered later), text alternative and the numbers as a table."""
+    """One chart on a page: its Vega-Lite spec, text alternative and the numbers as a table."""
 
     kind: str
     force: str
     kpi_id: str
-    spec: dict
+    spec: ChartSpec
     alt: str
     headers: list[str]
     rows: list[list[str]]
     caption: str = ""
-    svg: Markup = Markup("")
     dom_id: str = ""
+
+    @property
+    def spec_json(self) -> Markup:
+        """The spec as JSON that can sit inside a <script> element: no '<', '>' or '&' in it."""
+        return Markup(script_safe(self.spec.to_json()))
 
 
 @dataclass
@@ -110,44 +116,54 @@ class Page:
         return found + ([self.attrition] if self.attrition else [])
 
 
-def _spc_chart(force: str, kpi: dict, points: pd.DataFrame, latest: dict, min_denominator: int) -> Chart:
+def _runs(keys: list) -> dict:
+    """Where each key's rows start and end in rows sorted by key: {key: (start, end)}."""
+    runs, start = {}, 0
+    for i in range(1, len(keys) + 1):
+        if i == len(keys) or keys[i] != keys[start]:
+            runs[keys[start]] = (start, i)
+            start = i
+    return runs
+
+
+def _spc_chart(force: str, kpi: dict, series: Columns, span: tuple[int, int], latest: dict,
+               min_denominator: int) -> Chart:  # fmt: skip
     unit, kind = kpi["unit"], kpi["kind"]
-    fmt = lambda v: format_value(v, unit, kind)  # noqa: E731
+    fmt = figure_format(unit, kind)
+    columns = ("period", "is_suppressed", "value", "ci_low", "ci_high", "denominator", "centre", "lower_limit",
+               "upper_limit", "signal", "rules")  # fmt: skip
+    points = list(zip(*(series[c][span[0] : span[1]] for c in columns), strict=True))
     rows, spec_points = [], []
-    for p in points.itertuples(index=False):
-        month = iso_date(p.period)
+    for period, hidden, value, ci_low, ci_high, denominator, centre, lower, upper, signal, rules in points:
         spec_points.append(
-            {"month": month, "value": None if p.is_suppressed else p.value, "centre": p.centre,
-             "upper": p.upper_limit, "lower": p.lower_limit, "signal": p.signal}
+            {"month": iso_date(period), "value": None if hidden else value, "centre": centre, "upper": upper,
+             "lower": lower, "signal": signal}
         )  # fmt: skip
-        interval = "" if is_missing(p.ci_low) else f"{fmt(p.ci_low)} to {fmt(p.ci_high)}"
         rows.append(
             [
-                month_label(p.period),
-                "suppressed" if p.is_suppressed else fmt(p.value),
-                "" if p.is_suppressed else interval,
-                "" if p.is_suppressed else format_count(p.denominator),
-                fmt(p.centre), fmt(p.lower_limit), fmt(p.upper_limit),
-                SIGNALS[p.signal]["words"], rules_words(p.rules),
+                month_label(period),
+                "suppressed" if hidden else fmt(value),
+                "" if hidden or ci_low is None else f"{fmt(ci_low)} to {fmt(ci_high)}",
+                "" if hidden else format_count(denominator),
+                fmt(centre), fmt(lower), fmt(upper),
+                SIGNALS[signal]["words"], rules_words(rules),
             ]
         )  # fmt: skip
-    counts = points["signal"].value_counts().to_dict()
+    counts = Counter(p[9] for p in points)
     parts = [
         f"{kpi['title']}, {force_title(force).lower() if force == 'ALL' else force}: monthly values from "
-        f"{month_label(points['period'].iloc[0])} to {month_label(points['period'].iloc[-1])}."
+        f"{month_label(points[0][0])} to {month_label(points[-1][0])}."
     ]
-    if latest.get("settled_period") is not None and not is_missing(latest.get("settled_period")):
+    if not is_missing(latest.get("settled_period")):
         shown = "suppressed" if latest["is_suppressed"] else fmt(latest["value"])
         parts.append(
             f"Latest settled month {month_label(latest['settled_period'])}: {shown}; "
             f"{SIGNALS[latest['signal']]['words'].lower()}."
         )
-    limits = points.dropna(subset=["centre"])
-    if len(limits):
-        last = limits.iloc[-1]
-        parts.append(
-            f"Centre line {fmt(last.centre)}, process limits {fmt(last.lower_limit)} to {fmt(last.upper_limit)}."
-        )
+    limits = [p for p in points if p[6] is not None]
+    if limits:
+        *_, centre, lower, upper, _, _ = limits[-1]
+        parts.append(f"Centre line {fmt(centre)}, process limits {fmt(lower)} to {fmt(upper)}.")
     special = [f"{counts[k]} {k}" for k in ("improvement", "concern", "neither") if counts.get(k)]
     parts.append(f"Special-cause months: {', '.join(special)}." if special else "No special-cause months.")
     if counts.get("provisional"):
@@ -164,15 +180,14 @@ def _spc_chart(force: str, kpi: dict, points: pd.DataFrame, latest: dict, min_de
     )  # fmt: skip
 
 
-def _funnel_chart(force: str, kpi: dict, forces: pd.DataFrame, limits: pd.DataFrame) -> Chart | None:
-    if forces.empty:
+def _funnel_chart(force: str, kpi: dict, records: list[dict], limits: list[dict]) -> Chart | None:
+    if not records:
         return None
     highlight = None if force == "ALL" else force
-    records = forces.to_dict("records")
     first = records[0]
     window = f"{month_label(first['window_from'])} to {month_label(first['window_to'])}"
-    national = format_value(first["national_value"], kpi["unit"], kpi["kind"])
-    fmt = lambda v: format_value(v, kpi["unit"], kpi["kind"])  # noqa: E731
+    fmt = figure_format(kpi["unit"], kpi["kind"])
+    national = fmt(first["national_value"])
     rows = [
         [
             r["force_code"],
@@ -199,33 +214,33 @@ def _funnel_chart(force: str, kpi: dict, forces: pd.DataFrame, limits: pd.DataFr
     parts.append(
         f"{beyond['above_99.8']} forces are above the 99.8% limit and {beyond['below_99.8']} below it."
     )
-    spec = funnel_spec(records, limits.to_dict("records"), highlight)
     return Chart(
-        kind="funnel", force=force, kpi_id=kpi["kpi_id"], spec=spec,
+        kind="funnel", force=force, kpi_id=kpi["kpi_id"], spec=funnel_spec(records, limits, highlight),
         alt=" ".join(parts), caption=f"Forces compared over {window}",
         headers=["Force", "n", "Value", "95% limits", "99.8% limits", "Position"], rows=rows,
     )  # fmt: skip
 
 
-def _attrition_chart(force: str, curves: pd.DataFrame, min_denominator: int) -> Chart | None:
-    if curves.empty:
+def _attrition_chart(force: str, curves: list[dict], min_denominator: int) -> Chart | None:
+    if not curves:
         return None
-    quarters = curves.groupby("report_quarter", sort=True)
+    quarters: dict = {}
+    for point in curves:  # in quarter and day order
+        quarters.setdefault(point["report_quarter"], []).append(point)
     rows, parts = [], []
-    for quarter, days in quarters:
-        by_day = days.set_index("day")
+    for quarter, days in quarters.items():
         label = quarter_label(quarter)
-        if bool(days["is_suppressed"].iloc[0]):
+        if days[0]["is_suppressed"]:
             rows.append([label, f"fewer than {min_denominator}", *["suppressed"] * len(ATTRITION_DAYS)])
             continue
-        shares = [by_day["withdrawn_share"].get(d) for d in ATTRITION_DAYS]
-        cells = ["not yet" if is_missing(v) else f"{100 * v:.1f}%" for v in shares]
-        rows.append([label, format_count(days["cases"].iloc[0]), *cells])
+        by_day = {d["day"]: d["withdrawn_share"] for d in days}
+        cells = ["not yet" if is_missing(by_day.get(d)) else f"{100 * by_day[d]:.1f}%" for d in ATTRITION_DAYS]
+        rows.append([label, format_count(days[0]["cases"]), *cells])
         by_days = ", ".join(f"{c} by day {d}" for c, d in zip(cells, ATTRITION_DAYS, strict=True))
         parts.append(f"reported in {label}: {by_days}")
     spec_rows = [
-        {"quarter": quarter_label(r.report_quarter), "day": r.day, "withdrawn_share": r.withdrawn_share}
-        for r in curves.itertuples(index=False)
+        {"quarter": quarter_label(c["report_quarter"]), "day": c["day"], "withdrawn_share": c["withdrawn_share"]}
+        for c in curves
     ]
     alt_text = (
         "Share of victims who had withdrawn, by days since report, for the four latest quarters of report; "
@@ -240,7 +255,7 @@ def _attrition_chart(force: str, curves: pd.DataFrame, min_denominator: int) -> 
 
 
 def _card(kpi: dict, latest: dict, min_denominator: int) -> dict:
-    fmt = lambda v: format_value(v, kpi["unit"], kpi["kind"])  # noqa: E731
+    fmt = figure_format(kpi["unit"], kpi["kind"])
     settled = not is_missing(latest.get("settled_period"))
     suppressed = settled and bool(latest["is_suppressed"])
     interval = "" if (not settled or suppressed or is_missing(latest["ci_low"])) else (
@@ -269,20 +284,27 @@ def _summary(measures: list[Measure]) -> list[dict]:
     return groups
 
 
+def _grouped(rows: list[dict], key: str) -> dict:
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row[key], []).append(row)
+    return groups
+
+
 def plan_pages(data: DeckData, min_denominator: int) -> list[Page]:
-    """Every page's content (charts as specs, not yet rendered), ALL first."""
-    kpis = {r["kpi_id"]: r for r in data.measures.to_dict("records")}
-    latest = {(r["force_code"], r["kpi_id"]): r for r in data.latest.to_dict("records")}
-    series = {key: group for key, group in data.series.groupby(["force_code", "kpi_id"], sort=False)}
-    funnels = {key: group for key, group in data.funnel.groupby("kpi_id", sort=False)}
-    limits = {key: group for key, group in data.funnel_limits.groupby("kpi_id", sort=False)}
-    curves = {key: group for key, group in data.attrition.groupby("force_code", sort=False)}
+    """Every page's content (charts as Vega-Lite specs), ALL first."""
+    kpis = {r["kpi_id"]: r for r in data.measures}
+    latest = {(r["force_code"], r["kpi_id"]): r for r in records(data.latest)}
+    series = _runs(list(zip(data.series["force_code"], data.series["kpi_id"], strict=True)))
+    funnels = _grouped(records(data.funnel), "kpi_id")
+    limits = _grouped(records(data.funnel_limits), "kpi_id")
+    curves = _grouped(records(data.attrition), "force_code")
     pages = []
     for force in data.forces:
         measures_by_section: dict[str, list[Measure]] = {}
         for kpi_id, kpi in kpis.items():
-            points = series.get((force, kpi_id))
-            if points is None:
+            span = series.get((force, kpi_id))
+            if span is None:
                 continue  # a KPI with no rows for this force is simply absent
             last = latest[(force, kpi_id)]
             funnel = None
@@ -291,8 +313,8 @@ def plan_pages(data: DeckData, min_denominator: int) -> list[Page]:
             measure = Measure(
                 kpi_id=kpi_id, title=kpi["title"], definition=kpi["definition"],
                 better=BETTER_WORDS.get(kpi["better"], "Neither direction is better"), unit=kpi["unit"],
-                card=_card(kpi, last, min_denominator), spc=_spc_chart(force, kpi, points, last, min_denominator),
-                funnel=funnel,
+                card=_card(kpi, last, min_denominator),
+                spc=_spc_chart(force, kpi, data.series, span, last, min_denominator), funnel=funnel,
             )  # fmt: skip
             measures_by_section.setdefault(kpi["section"], []).append(measure)
         every = [m for ms in measures_by_section.values() for m in ms]
@@ -308,18 +330,23 @@ def plan_pages(data: DeckData, min_denominator: int) -> list[Page]:
     return pages
 
 
-def render_charts(pages: list[Page], renderer: ChartRenderer) -> None:
-    """Render every chart of every page in one batch (cached charts are not rendered again)."""
-    charts = [c for page in pages for c in page.charts]
-    for number, (chart, svg) in enumerate(zip(charts, renderer.render([c.spec for c in charts]), strict=True)):
-        chart.svg = Markup(svg)
+def script_safe(text: str) -> str:
+    """JSON text made safe inside an HTML <script> element (the same JSON to a parser)."""
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def number_charts(pages: list[Page]) -> None:
+    """Give every chart of the deck its own element id."""
+    for number, chart in enumerate(c for page in pages for c in page.charts):
         chart.dom_id = f"chart-{number}"
 
 
-def write_pages(pages: list[Page], folder: Path, context: dict) -> dict[str, int]:
-    """Write each page; returns the number of KPI series (SPC charts) on each, by path."""
+def write_pages(pages: list[Page], folder: Path, context: dict, bundle: str) -> dict[str, int]:
+    """Write each page, with `bundle` (the Vega scripts) inlined; returns the number of KPI series
+    (SPC charts) on each, by path."""
     env = environment()
     css = Markup((TEMPLATES / "deck.css").read_text(encoding="utf-8"))
+    context = {**context, "bundle": Markup(bundle), "loader": Markup((TEMPLATES / "deck.js").read_text("utf-8"))}
     index = next(p for p in pages if p.force == "ALL") if any(p.force == "ALL" for p in pages) else None
     forces = [p for p in pages if p.force != "ALL"]
     glance = [

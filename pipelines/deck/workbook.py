@@ -4,25 +4,36 @@ sheet, a notes sheet, then one table per sheet, each an Excel table with one hea
 merged cells and no blank rows; `[c]` where a value is suppressed, `[x]` where none exists, and
 `[p]` on the month of a provisional row.
 
-Written with xlsxwriter directly: gptables 2.0.2 keeps a formatting dictionary per cell, which took
-13 s per 50,000 rows here (over four minutes and gigabytes of memory for a national kpi_export),
-while the same layout written cell by cell takes about 2 s per 50,000 rows.
+Written with rvgsrust-xlsxwriter, a Python binding to rust_xlsxwriter: a national kpi_export is
+about 775,000 rows and 7 million cells, which took 45 s with xlsxwriter (pure Python, about
+150,000 cells a second however lean) and takes under 10 s here. Each table's cells go in as one
+Arrow slice of the query's result (numbers stay numbers; a missing number is an empty cell), then
+[c] and [x] are written into the cells they stand for. gptables 2.0.2 was tried first and is
+slower still (see docs/flight-deck.md).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
+from itertools import groupby
 from pathlib import Path
 
-import pandas as pd
-import xlsxwriter
+import pyarrow as pa
+import pyarrow.compute as pc
+import rvgsrust_xlsxwriter as xlsx
 
-from pipelines.deck.formatting import is_percent, iso_date
+from pipelines.deck.formatting import is_percent
 
 EXCEL_ROWS = 1_048_576
 TEXT_ROWS = 3  # title, what the sheet holds, source: above each table's header row
 HEADERS = ["Force", "Month", "Breakdown", "Numerator", "Denominator", "Value", "Lower 95% limit",
            "Upper 95% limit", "Status"]  # fmt: skip
-NUMBERS = ["numerator", "denominator", "value", "ci_low", "ci_high"]
+CELLS = ["force_code", "month", "breakdown", "numerator", "denominator", "value", "ci_low", "ci_high", "status"]
+NUMBERS = CELLS[3:8]
+STYLE = "light1"  # Excel's "Table Style Light 1": plain, with a rule under the header
 SYMBOLS = [
     ("[c]", "Confidential: the value rests on too few cases to publish (see note 1)."),
     ("[x]", "Not available: the measure has no such figure (for example no interval for a median)."),
@@ -50,157 +61,239 @@ def notes(min_denominator: int) -> list[tuple[str, str]]:
     ]  # fmt: skip
 
 
-def cut_tables(rows: pd.DataFrame, limit: int) -> list[tuple[str, pd.DataFrame, str]]:
+def cut_tables(groups: list[tuple[str, str, int]], limit: int) -> list[tuple[str, int, int, str]]:
     """Split kpi_export into tables: one per KPI, and a KPI with more than `limit` rows into parts
-    at force boundaries (a force with more rows than `limit` on its own is cut by rows). Returns
-    (kpi_id, rows, part label) for each table; every row is in exactly one table."""
+    at force boundaries (a force with more rows than `limit` on its own is cut by rows).
+
+    `groups` are (kpi_id, force_code, rows) in table order. Returns (kpi_id, first row, rows, part
+    label) for each table, the first row counted from the start of kpi_export; every row is in
+    exactly one table."""
     tables = []
-    for kpi_id, group in rows.groupby("kpi_id", sort=False):
-        if len(group) <= limit:
-            tables.append((kpi_id, group, ""))
+    offset = 0
+    for kpi_id, forces in groupby(groups, key=lambda g: g[0]):
+        forces = list(forces)
+        total = sum(n for _, _, n in forces)
+        if total <= limit:
+            tables.append((kpi_id, offset, total, ""))
+            offset += total
             continue
-        parts, current, size = [], [], 0
-        for _, force_rows in group.groupby("force_code", sort=False):
-            for start in range(0, len(force_rows), limit):
-                piece = force_rows.iloc[start : start + limit]
-                if size + len(piece) > limit and current:
-                    parts.append(pd.concat(current))
-                    current, size = [], 0
-                current.append(piece)
-                size += len(piece)
-        parts.append(pd.concat(current))
-        for number, part in enumerate(parts, start=1):
-            forces = part["force_code"].iloc[0], part["force_code"].iloc[-1]
-            tables.append((kpi_id, part, f" (part {number} of {len(parts)}: forces {forces[0]} to {forces[1]})"))
+        parts: list[list] = []  # [first row, rows, first force, last force]
+        for _, force, n in forces:
+            for start in range(0, n, limit):
+                piece = min(limit, n - start)
+                if not parts or parts[-1][1] + piece > limit:
+                    parts.append([offset, 0, force, force])
+                parts[-1][1] += piece
+                parts[-1][3] = force
+                offset += piece
+        for number, (first, rows, first_force, last_force) in enumerate(parts, start=1):
+            label = f" (part {number} of {len(parts)}: forces {first_force} to {last_force})"
+            tables.append((kpi_id, first, rows, label))
     return tables
 
 
 def write_workbook(
     path: Path,
-    rows: pd.DataFrame,
-    measures: pd.DataFrame,
+    rows: pa.Table,
+    measures: list[dict],
     extracts: list[dict],
     version_id: str,
     min_denominator: int,
     contact: str,
     row_limit: int = EXCEL_ROWS - TEXT_ROWS - 1,
 ) -> int:
-    """Write the workbook; returns the number of kpi_export rows written (each exactly once)."""
-    kpis = {r["kpi_id"]: r for r in measures.to_dict("records")}
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_urls": False})
-    title = book.add_format({"bold": True, "font_size": 16})
-    heading = book.add_format({"bold": True, "font_size": 13})
-    wrap = book.add_format({"text_wrap": False})
-    link = book.add_format({"font_color": "#0000ff", "underline": 1})
-    tables = cut_tables(rows, row_limit)
+    """Write the workbook from `rows` (sql/deck/workbook.sql as Arrow); returns the number of
+    kpi_export rows written (each exactly once)."""
+    kpis = {r["kpi_id"]: r for r in measures}
+    keys = zip(rows["kpi_id"].to_pylist(), rows["force_code"].to_pylist(), strict=True)
+    groups = [(kpi_id, force, sum(1 for _ in run)) for (kpi_id, force), run in groupby(keys)]
+    tables = cut_tables(groups, row_limit)
+    book = xlsx.Workbook()
+    styles = {
+        "title": book.add_format().set_bold().set_font_size(16),
+        "heading": book.add_format().set_bold().set_font_size(13),
+        "link": book.add_format().set_font_color("#0000FF").set_underline(),
+    }
 
     cover = book.add_worksheet("Cover")
     lines = [
-        (title, "Flight Deck: rape and serious sexual offence investigation measures"),
-        (heading, "What this workbook holds"),
-        (wrap, "Every Operation Soteria measure (KPI) for each force and for all forces together, month by "
+        ("title", "Flight Deck: rape and serious sexual offence investigation measures"),
+        ("heading", "What this workbook holds"),
+        (None, "Every Operation Soteria measure (KPI) for each force and for all forces together, month by "
                "month, with breakdowns, as published in kpi_export. One table per worksheet; the contents "
                "worksheet lists them."),
-        (heading, "Version"),
-        (wrap, f"Version {version_id}."),
-        (heading, "Extracts used"),
-        *((wrap, f"{e['force_code']}: extract taken {pd.Timestamp(e['extracted_at']).isoformat()} "
-                 f"(extract date {iso_date(e['extract_date'])})") for e in extracts),
-        (heading, "Disclosure rule"),
-        (wrap, f"A share resting on fewer than {min_denominator} cases is not published: it shows [c]."
+        ("heading", "Version"),
+        (None, f"Version {version_id}."),
+        ("heading", "Extracts used"),
+        *((None, f"{e['force_code']}: extract taken {_iso(e['extracted_at'])} "
+                 f"(extract date {_iso(e['extract_date'])})") for e in extracts),
+        ("heading", "Disclosure rule"),
+        (None, f"A share resting on fewer than {min_denominator} cases is not published: it shows [c]."
                if min_denominator else "No figure is suppressed in this version (the minimum is 0)."),
-        (heading, "Provisional figures"),
-        (wrap, "Months whose figures are still settling are marked [p] in the Month column. They will change "
+        ("heading", "Provisional figures"),
+        (None, "Months whose figures are still settling are marked [p] in the Month column. They will change "
                "as cases progress, and take no part in process control or in comparisons of forces."),
-        (heading, "Symbols used"),
-        *((wrap, f"{symbol} {meaning}") for symbol, meaning in SYMBOLS),
-        (heading, "Contact"),
-        (wrap, contact),
+        ("heading", "Symbols used"),
+        *((None, f"{symbol} {meaning}") for symbol, meaning in SYMBOLS),
+        ("heading", "Contact"),
+        (None, contact),
     ]  # fmt: skip
     for number, (style, text) in enumerate(lines):
-        cover.write_string(number, 0, text, style)
-    cover.set_column(0, 0, 110)
+        _text(cover, number, 0, text, styles.get(style))
+    cover.set_column_width(0, 110)
 
     contents = book.add_worksheet("Contents")
-    contents.write_string(0, 0, "Contents", title)
-    contents.write_string(1, 0, "This worksheet contains one table, listing the other worksheets.")
+    _text(contents, 0, 0, "Contents", styles["title"])
+    _text(contents, 1, 0, "This worksheet contains one table, listing the other worksheets.")
     entries = [("Notes", "Notes on the figures", "")] + [
-        (f"Table_{n}", f"{kpis[k]['title']}{part}", f"{len(t):,}") for n, (k, t, part) in enumerate(tables, 1)
+        (f"Table_{n}", f"{kpis[k]['title']}{part}", f"{count:,}") for n, (k, _, count, part) in enumerate(tables, 1)
     ]
-    contents.add_table(2, 0, 2 + len(entries), 2, {
-        "name": "contents", "style": "Table Style Light 1", "autofilter": False,
-        "columns": [{"header": "Worksheet"}, {"header": "Table"}, {"header": "Rows"}],
-    })  # fmt: skip
+    _table(contents, "contents", 2, len(entries), ["Worksheet", "Table", "Rows"], "The worksheets of this workbook")
     for number, (sheet, text, count) in enumerate(entries, start=3):
-        contents.write_url(number, 0, f"internal:'{sheet}'!A1", link, sheet)
-        contents.write_string(number, 1, text)
-        contents.write_string(number, 2, count or "[x]")
-    contents.set_column(0, 0, 14)
-    contents.set_column(1, 1, 90)
-    contents.set_column(2, 2, 12)
+        contents.write_url(number, 0, f"internal:'{sheet}'!A1", styles["link"], sheet)
+        _text(contents, number, 1, text)
+        _text(contents, number, 2, count or "[x]")
+    for column, width in enumerate((14, 90, 12)):
+        contents.set_column_width(column, width)
 
     notes_sheet = book.add_worksheet("Notes")
-    notes_sheet.write_string(0, 0, "Notes", title)
-    notes_sheet.write_string(1, 0, "This worksheet contains one table of notes referred to in the tables.")
+    _text(notes_sheet, 0, 0, "Notes", styles["title"])
+    _text(notes_sheet, 1, 0, "This worksheet contains one table of notes referred to in the tables.")
     note_rows = notes(min_denominator)
-    notes_sheet.add_table(2, 0, 2 + len(note_rows), 1, {
-        "name": "notes", "style": "Table Style Light 1", "autofilter": False,
-        "columns": [{"header": "Note number"}, {"header": "Note text"}],
-    })  # fmt: skip
+    _table(notes_sheet, "notes", 2, len(note_rows), ["Note number", "Note text"], "Notes on the figures")
     for number, (note, text) in enumerate(note_rows, start=3):
-        notes_sheet.write_string(number, 0, note)
-        notes_sheet.write_string(number, 1, text)
-    notes_sheet.set_column(0, 0, 14)
-    notes_sheet.set_column(1, 1, 120)
+        _text(notes_sheet, number, 0, note)
+        _text(notes_sheet, number, 1, text)
+    notes_sheet.set_column_width(0, 14)
+    notes_sheet.set_column_width(1, 120)
 
+    formats: dict[str, object] = {}
     written = 0
-    for number, (kpi_id, table, part) in enumerate(tables, start=1):
-        written += _write_table(book, number, kpis[kpi_id], table, part, title)
-    book.close()
+    for number, (kpi_id, first, count, part) in enumerate(tables, start=1):
+        cells = rows.slice(first, count).select(CELLS)
+        _write_table(book, formats, number, kpis[kpi_id], cells, part, styles["title"])
+        written += count
+    book.close(str(path))
     return written
 
 
-def _write_table(book, number: int, kpi: dict, table: pd.DataFrame, part: str, title) -> int:
+def _text(sheet, row: int, column: int, text: str, style=None) -> None:
+    # write() stores a Python str as text (never as a formula).
+    if style is None:
+        sheet.write(row, column, text)
+    else:
+        sheet.write(row, column, text, style)
+
+
+def _iso(value) -> str:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _table(sheet, name: str, header_row: int, rows: int, headers: list[str], description: str) -> None:
+    """An Excel table (one header row, no filter buttons) over `rows` rows under `header_row`."""
+    columns = [xlsx.TableColumn().set_header(h) for h in headers]
+    table = xlsx.Table().set_name(name).set_style(STYLE).set_autofilter(False).set_columns(columns)
+    sheet.add_table(header_row, 0, header_row + rows, len(headers) - 1, table.set_alt_text(description))
+
+
+def _number_formats(book, formats: dict, kpi: dict) -> dict:
+    """Each number column's format for a KPI: shares as percentages, counts whole, others to one place."""
+
+    def cached(code: str):
+        if code not in formats:
+            formats[code] = book.add_format().set_num_format(code)
+        return formats[code]
+
+    value = cached("0.0%" if is_percent(kpi["unit"]) else "#,##0" if kpi["kind"] == "count" else "#,##0.0")
+    whole = cached("#,##0")
+    counts = cached("#,##0.0") if kpi["kind"] == "ratio" else whole
+    return {"numerator": counts, "denominator": counts, "value": value, "ci_low": value, "ci_high": value}
+
+
+def _write_table(book, formats: dict, number: int, kpi: dict, cells: pa.Table, part: str, title) -> None:
     sheet = book.add_worksheet(f"Table_{number}")
-    sheet.write_string(0, 0, f"Table {number}: {kpi['title']} ({kpi['unit']}), by force, breakdown and month{part}",
-                       title)  # fmt: skip
-    sheet.write_string(1, 0, "This worksheet contains one table. [c] suppressed, [x] not available, [p] provisional "
-                             "month; see the Notes worksheet (notes 1 to 5).")  # fmt: skip
-    sheet.write_string(2, 0, f"Source: kpi_export, measure {kpi['kpi_id']}. {kpi['definition']}")
-    first = TEXT_ROWS
-    last = first + len(table)
-    sheet.add_table(first, 0, last, len(HEADERS) - 1, {
-        "name": f"table_{number}", "style": "Table Style Light 1", "autofilter": False,
-        "columns": [{"header": h} for h in HEADERS],
+    heading = f"Table {number}: {kpi['title']} ({kpi['unit']}), by force, breakdown and month{part}"
+    _text(sheet, 0, 0, heading, title)
+    _text(sheet, 1, 0, "This worksheet contains one table. [c] suppressed, [x] not available, [p] provisional "
+                       "month; see the Notes worksheet (notes 1 to 5).")  # fmt: skip
+    _text(sheet, 2, 0, f"Source: kpi_export, measure {kpi['kpi_id']}. {kpi['definition']}")
+    first = TEXT_ROWS + 1
+    sheet.write_dataframe(first, 0, cells, write_header=False, column_formats=_number_formats(book, formats, kpi))
+    # The symbols go into the number cells left empty (a null is never written): every number of a
+    # suppressed row is [c], any other missing number [x].
+    suppressed = pc.equal(cells["status"], "suppressed")
+    nothing = pa.scalar(None, pa.string())
+    symbols = pa.table({
+        name: pc.if_else(suppressed, "[c]", pc.if_else(pc.is_null(cells[name]), "[x]", nothing)) for name in NUMBERS
     })  # fmt: skip
-    share = book.add_format({"num_format": "0.0%"}) if is_percent(kpi["unit"]) else None
-    plain = book.add_format({"num_format": "#,##0" if kpi["kind"] == "count" else "#,##0.0"})
-    whole = book.add_format({"num_format": "#,##0"})
-    value_format = share or plain
-    write_string, write_number = sheet.write_string, sheet.write_number
-    suppressed = (table["status"] == "suppressed").tolist()
-    months = [
-        f"{p:%Y-%m} [p]" if provisional else f"{p:%Y-%m}"
-        for p, provisional in zip(pd.to_datetime(table["period"]), table["is_provisional"], strict=True)
-    ]
-    for column, values in enumerate((table["force_code"].tolist(), months, table["breakdown"].tolist())):
-        for row, text in enumerate(values, start=first + 1):
-            write_string(row, column, text)
-    formats = {"numerator": whole, "denominator": whole, "value": value_format, "ci_low": value_format,
-               "ci_high": value_format}  # fmt: skip
-    if kpi["kind"] != "proportion":
-        formats["numerator"] = formats["denominator"] = plain if kpi["kind"] == "ratio" else whole
-    for column, name in enumerate(NUMBERS, start=3):
-        style = formats[name]
-        for row, (value, hidden) in enumerate(zip(table[name].tolist(), suppressed, strict=True), start=first + 1):
-            if hidden:
-                write_string(row, column, "[c]")
-            elif value is None or value != value:  # NaN: no such figure for this kind of measure
-                write_string(row, column, "[x]")
-            else:
-                write_number(row, column, value, style)
-    for row, status in enumerate(table["status"].tolist(), start=first + 1):
-        write_string(row, len(HEADERS) - 1, status)
-    sheet.set_column(0, 2, 16)
-    sheet.set_column(3, 8, 14)
-    return len(table)
+    sheet.write_dataframe(first, CELLS.index(NUMBERS[0]), symbols, write_header=False)
+    _table(sheet, f"table_{number}", TEXT_ROWS, cells.num_rows, HEADERS, heading)
+    for column, width in enumerate((16, 16, 16, 14, 14, 14, 14, 14, 14)):
+        sheet.set_column_width(column, width)
+
+
+class WorkbookProcess:
+    """`write_workbook` in a process of its own, so the workbook is written while this process
+    builds the pages (rust_xlsxwriter's binding holds the GIL, so a thread would not overlap).
+
+    The process starts (and imports) at once; `send` hands it the rows as an Arrow stream on its
+    standard input, with everything else as a JSON line before it; `result` waits for it and
+    returns the number of rows written, or raises with the process's error output."""
+
+    def __init__(self, path: Path, measures: list[dict], extracts: list[dict], version_id: str,
+                 min_denominator: int, contact: str, row_limit: int | None = None):  # fmt: skip
+        self.errors = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pipelines.deck.workbook"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
+        )  # fmt: skip
+        self.settings = {
+            "path": str(path), "measures": measures, "version_id": version_id, "min_denominator": min_denominator,
+            "contact": contact, "row_limit": row_limit,
+            "extracts": [{**e, "extracted_at": _iso(e["extracted_at"]), "extract_date": _iso(e["extract_date"])}
+                         for e in extracts],
+        }  # fmt: skip
+
+    def send(self, rows: pa.Table) -> None:
+        """Hand the process the workbook's rows (sql/deck/workbook.sql as Arrow)."""
+        try:
+            self.process.stdin.write(json.dumps(self.settings).encode("utf-8") + b"\n")
+            with pa.ipc.new_stream(self.process.stdin, rows.schema) as stream:
+                stream.write_table(rows)
+            self.process.stdin.close()
+        except BrokenPipeError:
+            pass  # the process has stopped: result() says why
+
+    def result(self) -> int:
+        """Wait for the workbook; the number of kpi_export rows written."""
+        written = self.process.stdout.read()
+        self.process.wait()
+        self.errors.seek(0)
+        errors = self.errors.read().decode("utf-8", "replace")
+        self.errors.close()
+        if self.process.returncode != 0:
+            raise RuntimeError(f"writing {self.settings['path']} failed:\n{errors}")
+        return int(written)
+
+    def stop(self) -> None:
+        """End the process (when the pages failed and its workbook will not be published)."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.errors.close()
+
+
+def main() -> None:
+    """The workbook's own process: settings as a JSON line, then the rows as an Arrow stream."""
+    settings = json.loads(sys.stdin.buffer.readline())
+    rows = pa.ipc.open_stream(sys.stdin.buffer).read_all()
+    limit = {"row_limit": settings["row_limit"]} if settings["row_limit"] else {}
+    written = write_workbook(
+        Path(settings["path"]), rows, settings["measures"], settings["extracts"], settings["version_id"],
+        settings["min_denominator"], settings["contact"], **limit,
+    )  # fmt: skip
+    sys.stdout.write(str(written))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 """Headless Chromium for the flight deck tests: Debian's chromium and chromium-driver driven by
-selenium, with axe-core (from npm, in node_modules) injected into each page.
+selenium, with axe-core (from npm, in node_modules) injected into each page. The pages draw their
+charts with JavaScript when they open: `open_page` waits until every chart is drawn.
 
 If the browser cannot be started the tests fail with the reason; they never skip. `make test`
 installs what is needed (see the Makefile's browser stamp)."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from selenium import webdriver
@@ -66,3 +68,32 @@ def axe_violations(driver) -> list:
 def console_errors(driver) -> list[str]:
     """Messages the page logged at error level."""
     return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+class ChartsNotDrawn(AssertionError):
+    """A page's charts were not all drawn in time."""
+
+
+def open_page(driver, path: Path, timeout: float = 120) -> None:
+    """Open a page and wait until its script has drawn every chart (<html data-charts="drawn">);
+    fail if a chart could not be drawn or the drawing does not finish within `timeout` seconds."""
+    driver.get(Path(path).resolve().as_uri())
+    deadline = time.monotonic() + timeout
+    state = None
+    while time.monotonic() < deadline:
+        state = driver.execute_script("return document.documentElement.dataset.charts || null")
+        if state in ("drawn", "failed"):
+            break
+        time.sleep(0.05)
+    empty = driver.execute_script(
+        "return Array.from(document.querySelectorAll('figure.chart')).filter(f => !f.querySelector('.svg svg'))"
+        ".map(f => f.id)"
+    )
+    if state != "drawn" or empty:
+        raise ChartsNotDrawn(f"{path}: charts {state or 'never started'}; without a drawing: {empty[:5]}; "
+                             f"console: {console_errors(driver)[:3]}")  # fmt: skip
+
+
+def fetched(driver) -> list[str]:
+    """Everything the open page fetched after the page itself (it should be nothing)."""
+    return driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")

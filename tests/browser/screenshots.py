@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from tests.browser.browser import start_browser
+from tests.browser.browser import open_page, start_browser
 
 
 def take(version: Path, folder: Path) -> list[Path]:
@@ -20,7 +20,7 @@ def take(version: Path, folder: Path) -> list[Path]:
     driver, profile = start_browser(1100, 1400)
     written = []
     try:
-        driver.get(page.as_uri())
+        open_page(driver, page)  # every chart drawn before the pictures are taken
         folder.mkdir(parents=True, exist_ok=True)
         summary = folder / "flight-deck-summary.png"
         driver.save_screenshot(str(summary))

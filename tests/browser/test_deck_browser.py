@@ -11,7 +11,14 @@ import duckdb
 import pytest
 
 from pipelines.deck import write_deck
-from tests.browser.browser import BrowserUnavailable, axe_violations, console_errors, start_browser
+from tests.browser.browser import (
+    BrowserUnavailable,
+    axe_violations,
+    console_errors,
+    fetched,
+    open_page,
+    start_browser,
+)
 from tests.conftest import run_pipeline
 from tests.deck_fixtures import build
 from tests.integration.test_nightly_job import SAMPLE
@@ -41,9 +48,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def fixture_deck(tmp_path_factory):
+def fixture_deck(tmp_path_factory, chart_cache):
     folder = tmp_path_factory.mktemp("deck")
-    write_deck(build(), folder, "V1", 10, "Contact: the test team.")
+    write_deck(build(), folder, "V1", 10, "Contact: the test team.", chart_cache)
     return folder
 
 
@@ -58,13 +65,14 @@ def sample_version(tmp_path_factory):
 
 
 def _check_page(browser, path, expected: set[tuple[str, str]]) -> list:
-    browser.get(path.as_uri())
+    open_page(browser, path)  # every chart drawn (an <svg> in each), or a failure naming the page
     charts = browser.execute_script(CHART_SERIES)
     spc = {(force, kpi) for kind, force, kpi, *_ in charts if kind == "spc"}
     assert spc == expected
     for kind, force, kpi, marks, labelled_by, alt, rows, _ in charts:
         assert marks > 0 and labelled_by and len(alt) > 40 and rows > 0, (kind, force, kpi)
     assert console_errors(browser) == []
+    assert fetched(browser) == []  # nothing from the network, nor from beside the file
     assert axe_violations(browser) == []
     return charts
 

@@ -9,28 +9,33 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.deck.charts import ChartRenderer
+from pipelines.deck.charts import BUNDLE_NAME, javascript_bundle
 from pipelines.deck.data import load_deck_data
-from pipelines.deck.pages import plan_pages, render_charts, write_pages
-from tests.deck_fixtures import HIDDEN_FUNNEL, HIDDEN_SUPPRESSED, MONTHS, build
+from pipelines.deck.pages import number_charts, plan_pages, write_pages
+from tests.deck_fixtures import HIDDEN_FUNNEL, HIDDEN_SUPPRESSED, build
 
 CONTEXT = {"version_id": "V1", "min_denominator": 10, "min_denominator_note": "", "extracts": [],
            "latest_extract": "2026-10-31", "contact": "Contact: the test team."}  # fmt: skip
 
 
 class _Text(HTMLParser):
-    """Visible text and attribute values of a page, without the SVG drawing instructions."""
+    """Visible text, attribute values and the charts' JSON specs of a page; not the Vega library's code."""
 
     def __init__(self):
         super().__init__()
         self.parts: list[str] = []
+        self.in_library = False
 
     def handle_starttag(self, tag, attrs):
-        self.parts += [v for k, v in attrs if v and k not in ("d", "transform", "points", "x", "y", "x1", "x2",
-                                                               "y1", "y2", "width", "height", "viewbox")]
+        self.parts += [v for k, v in attrs if v]
+        self.in_library = tag == "script" and ("type", "application/json") not in attrs
+
+    def handle_endtag(self, tag):
+        self.in_library = False
 
     def handle_data(self, data):
-        self.parts.append(data)
+        if not self.in_library:
+            self.parts.append(data)
 
 
 def page_text(html: str) -> str:
@@ -39,14 +44,24 @@ def page_text(html: str) -> str:
     return " ".join(parser.parts)
 
 
+def page_specs(html: str) -> dict[tuple[str, str, str], dict]:
+    """Each chart's Vega-Lite spec as the page carries it, by (kind, force, KPI)."""
+    found = re.findall(
+        r'<figure class="chart" id="[^"]+" data-chart="([^"]+)" data-force="([^"]+)" data-kpi="([^"]+)">.*?'
+        r'<script type="application/json" class="chart-spec">(.*?)</script>',
+        html, flags=re.S,
+    )  # fmt: skip
+    return {(kind, force, kpi): json.loads(spec) for kind, force, kpi, spec in found}
+
+
 @pytest.fixture(scope="module")
-def deck(tmp_path_factory):
+def deck(tmp_path_factory, chart_cache):
     folder = tmp_path_factory.mktemp("deck")
     con = build()
     data = load_deck_data(con, 10)
     pages = plan_pages(data, 10)
-    render_charts(pages, ChartRenderer(None))
-    counts = write_pages(pages, folder, CONTEXT)
+    number_charts(pages)
+    counts = write_pages(pages, folder, CONTEXT, javascript_bundle(chart_cache))
     return folder, pages, counts
 
 
@@ -70,18 +85,22 @@ def test_no_suppressed_figure_is_visible_anywhere(deck):
         text = page_text((folder / path).read_text())
         for hidden in (HIDDEN_SUPPRESSED, HIDDEN_FUNNEL):
             assert f"{100 * hidden:.1f}%" not in text and str(hidden) not in text
+    # The charts' data as the pages carry it.
+    specs = page_specs((folder / "flight_deck/F1.html").read_text())
+    march = next(r for r in specs["spc", "F1", "withdrawal_rate"]["datasets"]["points"] if r["month"] == "2026-03-01")
+    assert march["value"] is None and march["signal"] == "Suppressed (too few to publish)"
     f1 = next(p for p in pages if p.force == "F1")
     spc = next(m.spc for s in f1.sections for m in s["measures"] if m.kpi_id == "withdrawal_rate")
-    march = next(r for r in spc.spec["datasets"]["points"] if r["month"] == "2026-03-01")
-    assert march["value"] is None and march["signal"] == "Suppressed (too few to publish)"
     assert next(r for r in spc.rows if r[0] == "Mar 2026")[1:4] == ["suppressed", "", ""]
-    funnel = next(m.funnel for s in f1.sections for m in s["measures"] if m.kpi_id == "withdrawal_rate")
-    assert [p["force"] for p in funnel.spec["datasets"]["others"] + funnel.spec["datasets"]["own"]] == ["F1"]
-    assert "F2" in [r[0] for r in funnel.rows] and next(r for r in funnel.rows if r[0] == "F2")[1] == "suppressed"
+    funnel = specs["funnel", "F1", "withdrawal_rate"]["datasets"]
+    assert [p["force"] for p in funnel["others"] + funnel["own"]] == ["F1"]
+    rows = next(m.funnel for s in f1.sections for m in s["measures"] if m.kpi_id == "withdrawal_rate").rows
+    assert "F2" in [r[0] for r in rows] and next(r for r in rows if r[0] == "F2")[1] == "suppressed"
     # The attrition quarter of 5 cases is suppressed whole.
     f2 = next(p for p in pages if p.force == "F2")
     assert f2.attrition.rows[-1][:3] == ["2026 Q3", "fewer than 10", "suppressed"]
-    assert all(r["quarter"] != "2026 Q3" for r in f2.attrition.spec["datasets"]["curves"])
+    curves = page_specs((folder / "flight_deck/F2.html").read_text())["attrition", "F2", "attrition_curve"]
+    assert {r["quarter"] for r in curves["datasets"]["curves"]} == {"2025 Q4", "2026 Q1", "2026 Q2"}
 
 
 def test_provisional_months_carry_no_signal_even_when_kpi_spc_disagrees(deck):
@@ -91,7 +110,7 @@ def test_provisional_months_carry_no_signal_even_when_kpi_spc_disagrees(deck):
     provisional = [r for r in spc.rows if r[0] in ("Sep 2026", "Oct 2026")]
     assert [r[7] for r in provisional] == ["Provisional: still settling, no signal"] * 2
     assert [r[8] for r in provisional] == ["", ""]
-    band = spc.spec["datasets"]["band"]
+    band = spc.spec.datasets["band"]
     assert band == [{"start": "2026-09-01", "end": "2026-10-01", "label": "provisional"}]
     assert "The last 2 months are provisional" in spc.alt
 
@@ -110,16 +129,22 @@ def test_card_and_summary_read_the_latest_settled_month(deck):
     assert '<a href="#m-withdrawal_rate">Victim withdrawal rate</a>' in html
 
 
-def test_headings_are_in_order_and_text_is_escaped(tmp_path):
+def test_headings_are_in_order_and_text_is_escaped(tmp_path, chart_cache):
     con = build(extra_kpis=[("pj_felt_believed", "Victims <felt> believed", "proportion", "share of responses",
                              "up", "Victim voice")])  # fmt: skip
+    # A force code is data: one that reads as markup must not end the chart's <script> element.
+    con.execute("update kpi_funnel set force_code = '</script><b>F2' where force_code = 'F2'")
+    con.execute("update kpi_funnel set denominator = 60 where force_code = '</script><b>F2'")
     data = load_deck_data(con, 10)
     pages = plan_pages(data, 10)
-    render_charts(pages, ChartRenderer(None))
-    write_pages(pages, tmp_path, CONTEXT)
+    number_charts(pages)
+    write_pages(pages, tmp_path, CONTEXT, javascript_bundle(chart_cache))
     html = (tmp_path / "flight_deck/F1.html").read_text()
     # A KPI added to the registry later appears with no code change; its title is escaped.
     assert "Victims &lt;felt&gt; believed" in html and "<felt>" not in html
+    assert "<b>" not in html and "&lt;/script&gt;&lt;b&gt;F2" in html
+    others = page_specs(html)["funnel", "F1", "withdrawal_rate"]["datasets"]["others"]
+    assert [p["force"] for p in others] == ["</script><b>F2"]
     assert re.search(r'<h2 id="s-\d+">Victim voice</h2>', html)
     levels = [int(h) for h in re.findall(r"<h([1-6])[ >]", html)]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
@@ -128,28 +153,72 @@ def test_headings_are_in_order_and_text_is_escaped(tmp_path):
 def test_a_warehouse_from_before_catalogue_1_1_still_gives_pages(tmp_path):
     con = build(with_v11=False)
     data = load_deck_data(con, 10)
-    assert data.funnel.empty and not data.series["is_provisional"].any()
+    assert data.funnel["kpi_id"] == [] and not any(data.series["is_provisional"])
     pages = plan_pages(data, 10)
     assert all(m.funnel is None for p in pages for s in p.sections for m in s["measures"])
 
 
-def test_chart_cache_renders_only_what_changed(tmp_path):
-    con = build()
-    data = load_deck_data(con, 10)
-    first = ChartRenderer(tmp_path / "cache")
-    pages = plan_pages(data, 10)
-    distinct = {json.dumps(c.spec, sort_keys=True) for p in pages for c in p.charts}
-    render_charts(pages, first)
-    assert first.stats.charts == 11 + 3 + 3  # 11 SPC, 3 funnels, 3 attrition charts
-    assert first.stats.rendered == len(distinct) < 17  # a chart drawn twice (same numbers) is rendered once
-    again = ChartRenderer(tmp_path / "cache")
-    render_charts(plan_pages(data, 10), again)
-    assert again.stats.rendered == 0 and again.stats.from_cache == 17
-    con.execute("update kpi_export set value = 0.5 where force_code = 'F2' and kpi_id = 'charges' "
-                "and period = ?", [MONTHS[0]])  # fmt: skip
-    changed = ChartRenderer(tmp_path / "cache")
-    render_charts(plan_pages(load_deck_data(con, 10), changed), changed)
-    assert changed.stats.rendered == 1
+def test_the_vega_bundle_is_built_once_and_kept_under_its_versions(tmp_path, monkeypatch):
+    import vl_convert
+
+    from pipelines.deck import charts
+
+    calls = []
+    monkeypatch.setattr(charts, "_built_bundle", lambda: calls.append(1) or "window.built = 1;")
+    assert javascript_bundle(tmp_path) == "window.built = 1;" and calls == [1]
+    assert (tmp_path / BUNDLE_NAME).read_text() == "window.built = 1;"
+    assert javascript_bundle(tmp_path) == "window.built = 1;" and calls == [1]  # read back, not built again
+    # The name carries vl-convert's version and the Vega-Lite version altair writes: a new release of
+    # either is a new file.
+    assert vl_convert.__version__ in BUNDLE_NAME and alt_schema_version() in BUNDLE_NAME
+
+
+def alt_schema_version() -> str:
+    import altair as alt
+
+    return alt.SCHEMA_VERSION.lstrip("v")
+
+
+def test_every_chart_is_a_complete_vega_lite_spec_of_its_kind(deck):
+    import altair as alt
+
+    folder, pages, _ = deck
+    html = (folder / "flight_deck/F1.html").read_text()
+    specs = page_specs(html)
+    assert len(specs) == sum(len(p.charts) for p in pages if p.force == "F1") == 6
+    for spec in specs.values():
+        alt.Chart.from_dict(spec)  # validates against the Vega-Lite schema
+        assert "@@" not in json.dumps(spec)
+        for layer in spec["layer"]:
+            assert set(layer["data"]) == {"name"} and layer["data"]["name"] in spec["datasets"]  # no url: no fetch
+    # The look follows the measure: a share's axis in percent, a count's in whole numbers; the legend
+    # lists only the signals the chart shows, in the Making Data Count colours and shapes.
+    withdrawal = specs["spc", "F1", "withdrawal_rate"]
+    points = next(layer for layer in withdrawal["layer"] if layer["mark"]["type"] == "point")["encoding"]
+    assert points["y"]["axis"]["format"] == ".0%"
+    # F1's withdrawal rate: a concern in Aug 2026, common cause before, two provisional months; the
+    # suppressed month (Mar 2026) is not drawn, so it is not in the legend.
+    assert points["fill"]["legend"]["values"] == points["shape"]["legend"]["values"] == [
+        "Special cause: concern", "Common cause variation", "Provisional: still settling, no signal"
+    ]  # fmt: skip
+    fill = dict(zip(points["fill"]["scale"]["domain"], points["fill"]["scale"]["range"], strict=True))
+    shape = dict(zip(points["shape"]["scale"]["domain"], points["shape"]["scale"]["range"], strict=True))
+    assert fill["Special cause: concern"] == "#ed8b00" and shape["Special cause: concern"] == "diamond"
+    assert fill["Special cause: improvement"] == "#41b6e6" and shape["Special cause: improvement"] == "square"
+    charges = specs["spc", "F1", "charges"]
+    axis = next(layer for layer in charges["layer"] if layer["mark"]["type"] == "point")["encoding"]["y"]["axis"]
+    assert axis["format"] == "d"
+
+
+def test_pages_draw_their_charts_with_inline_scripts_only(deck, chart_cache):
+    folder, _, _ = deck
+    bundle = javascript_bundle(chart_cache)
+    for path in ("flight_deck.html", "flight_deck/F1.html"):
+        html = (folder / path).read_text()
+        scripts = re.findall(r"<script([^>]*)>", html)
+        assert scripts.count(' type="application/json" class="chart-spec"') == html.count('<figure class="chart"')
+        assert all(attrs in ("", ' type="application/json" class="chart-spec"') for attrs in scripts)
+        assert html.count(bundle) == 1 and "<noscript>" in html
 
 
 def test_funnel_limit_curves_follow_the_catalogue_formula():
@@ -171,9 +240,11 @@ def test_templates_are_files_and_pages_are_self_contained(deck):
     folder, _, _ = deck
     assert Path("pipelines/deck/templates/force.html.j2").exists()
     for path in ("flight_deck.html", "flight_deck/F1.html"):
-        html = (folder / path).read_text()
+        # The page's own markup, without the Vega library's code (the same inline script on every page).
+        html = re.sub(r"<script>.*?</script>", "", (folder / path).read_text(), flags=re.S)
         assert not re.search(r'(src|href)="(https?:)?//', html)
-        assert "<script" not in html and "@import" not in html and "url(http" not in html
+        assert not re.search(r"<(script|img|link|iframe)[^>]* (src|href)=", html)
+        assert "@import" not in html and "url(http" not in html
 
 
 def test_docs_name_every_signal_query_and_symbol():
@@ -192,6 +263,8 @@ def test_docs_name_every_signal_query_and_symbol():
 
 def test_a_chart_with_nothing_to_show_still_has_a_finite_size():
     """Found by the browser test: a legend over an empty domain made Vega size the SVG as 1.8e308."""
+    import vl_convert
+
     from pipelines.deck.charts import attrition_spec, funnel_spec, spc_spec
 
     hidden = [{"month": f"2025-{m:02d}-01", "value": None, "centre": 0.5, "upper": 0.7, "lower": 0.3,
@@ -201,6 +274,8 @@ def test_a_chart_with_nothing_to_show_still_has_a_finite_size():
     hidden_force = [{"force_code": "F1", "denominator": None, "value": None, "signal": "suppressed"}]
     specs = [spc_spec(hidden, "share of cases", "proportion"), funnel_spec(hidden_force, limits, "F1"),
              attrition_spec([{"quarter": "2026 Q1", "day": 0, "withdrawn_share": None}])]  # fmt: skip
-    for svg in ChartRenderer(None).render(specs):
+    # vl-convert draws with the same Vega as the pages' bundle, without a browser.
+    for spec in specs:
+        svg = vl_convert.vegalite_to_svg(spec.to_dict())
         width = float(re.search(r'width="([^"]+)"', svg).group(1))
         assert 0 < width < 2000

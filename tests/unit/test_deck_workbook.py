@@ -8,20 +8,23 @@ import shutil
 import subprocess
 
 import openpyxl
-import pandas as pd
 import pytest
 
 from pipelines.deck.data import load_deck_data, workbook_rows
-from pipelines.deck.workbook import HEADERS, TEXT_ROWS, cut_tables, write_workbook
+from pipelines.deck.workbook import HEADERS, TEXT_ROWS, WorkbookProcess, cut_tables, write_workbook
 from tests.deck_fixtures import build
 
 
-def _write(tmp_path, row_limit=None):
+def _write(tmp_path, row_limit=None, own_process=False):
     con = build()
     data = load_deck_data(con, 10)
-    extracts = data.extracts.to_dict("records")
+    extracts = data.extracts
     path = tmp_path / "flight_deck.xlsx"
     kwargs = {"row_limit": row_limit} if row_limit else {}
+    if own_process:  # as write_deck does it
+        process = WorkbookProcess(path, data.measures, extracts, "V1", 10, "Contact: the test team.", **kwargs)
+        process.send(workbook_rows(con))
+        return con, path, process.result()
     written = write_workbook(path, workbook_rows(con), data.measures, extracts, "V1", 10, "Contact: the test team.",
                              **kwargs)  # fmt: skip
     return con, path, written
@@ -63,8 +66,10 @@ def test_workbook_has_cover_contents_notes_and_one_table_per_kpi(tmp_path):
         assert len(book[name].tables) == 1
 
 
-def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path):
-    con, path, _ = _write(tmp_path)
+@pytest.mark.parametrize("own_process", [False, True], ids=["in this process", "in its own process"])
+def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path, own_process):
+    con, path, written = _write(tmp_path, own_process=own_process)
+    assert written == 168
     book = openpyxl.load_workbook(path)
     titles = {r[0]: r[1] for r in con.execute("select title, kpi_id from kpi_catalogue").fetchall()}
     found = []
@@ -73,13 +78,11 @@ def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path)
         rows = list(sheet.iter_rows(min_row=TEXT_ROWS + 1, values_only=True))
         assert list(rows[0]) == HEADERS
         found += [(titles[title], *row) for row in rows[1:]]
-    # Excel keeps 15 significant digits (xlsxwriter writes 16): numbers agree to that precision.
+    # Numbers are stored as they are (the shortest text that reads back as the same double).
     by_key = {r[:4]: r for r in _expected(con)}
     assert len(found) == len(by_key) == len({r[:4] for r in found})
     for row in found:
-        expected = by_key[row[:4]]
-        for got, want in zip(row[4:], expected[4:], strict=True):
-            assert got == (want if isinstance(want, str) else pytest.approx(want, rel=1e-15, abs=0)), row
+        assert row == by_key[row[:4]], row
     months = [r[2] for r in found if r[0] == "withdrawal_rate" and r[1] == "F1" and r[3] == "all"]
     assert months[-2:] == ["2026-09 [p]", "2026-10 [p]"] and "2026-08" in months
     suppressed = next(r for r in found if r[0] == "withdrawal_rate" and r[1] == "F1" and r[2] == "2026-03")
@@ -89,14 +92,16 @@ def test_every_kpi_export_row_is_in_exactly_one_table_with_its_symbols(tmp_path)
 
 
 def test_tables_are_cut_under_the_row_limit_at_force_boundaries(tmp_path):
-    rows = pd.DataFrame({"kpi_id": ["a"] * 10 + ["b"] * 3, "force_code": list("AAAABBBCCC") + list("XYZ")})
-    tables = cut_tables(rows, limit=4)
-    assert [(k, t["force_code"].tolist()) for k, t, _ in tables] == [
-        ("a", list("AAAA")), ("a", list("BBB")), ("a", list("CCC")), ("b", list("XYZ")),
+    # KPI a: force A 4 rows, B 3, C 3; KPI b: X, Y, Z one row each (13 rows in table order).
+    groups = [("a", "A", 4), ("a", "B", 3), ("a", "C", 3), ("b", "X", 1), ("b", "Y", 1), ("b", "Z", 1)]
+    tables = cut_tables(groups, limit=4)
+    assert [t[:3] for t in tables] == [("a", 0, 4), ("a", 4, 3), ("a", 7, 3), ("b", 10, 3)]
+    assert tables[1][3] == " (part 2 of 3: forces B to B)" and tables[3][3] == ""
+    # A (9 rows) is cut by rows into 6 and 3; B's 2 rows join A's last 3 (5 of 6); C's 3 do not fit.
+    assert [t[1:] for t in cut_tables([("a", "A", 9), ("a", "B", 2), ("a", "C", 3)], limit=6)] == [
+        (0, 6, " (part 1 of 3: forces A to A)"), (6, 5, " (part 2 of 3: forces A to B)"),
+        (11, 3, " (part 3 of 3: forces C to C)"),
     ]  # fmt: skip
-    assert "part 2 of 3: forces B to B" in tables[1][2]
-    big = pd.DataFrame({"kpi_id": ["a"] * 9, "force_code": ["A"] * 9})
-    assert [len(t) for _, t, _ in cut_tables(big, limit=4)] == [4, 4, 1]
     con, path, written = _write(tmp_path, row_limit=20)
     book = openpyxl.load_workbook(path)
     data_rows = sum(sheet.max_row - TEXT_ROWS - 1 for sheet in book.worksheets[3:])
@@ -112,3 +117,13 @@ def test_libreoffice_converts_the_workbook(tmp_path):
         capture_output=True, text=True, timeout=180,
     )
     assert result.returncode == 0 and (tmp_path / "flight_deck.ods").stat().st_size > 0, result.stderr
+
+
+def test_a_workbook_process_that_fails_says_why(tmp_path):
+    con = build()
+    data = load_deck_data(con, 10)
+    path = tmp_path / "no such folder" / "flight_deck.xlsx"
+    process = WorkbookProcess(path, data.measures, data.extracts, "V1", 10, "Contact.")
+    process.send(workbook_rows(con))
+    with pytest.raises(RuntimeError, match="(?s)no such folder.*OSError: failed to write .*No such file or directory"):
+        process.result()
