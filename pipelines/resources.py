@@ -70,8 +70,8 @@ class FlightDeckSettings(ConfigurableResource):
     )
     chart_cache: str | None = Field(
         default=None,
-        description="Folder of flight deck charts already rendered, keyed by their spec, so unchanged charts "
-        "are not drawn again; default: charts/ in the warehouse's cache; 'none': no cache.",
+        description="Folder keeping the charting library's JavaScript bundle the deck's pages carry, built "
+        "once per library version; default: charts/ in the warehouse's cache; 'none': no cache.",
     )
 
     @property
