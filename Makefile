@@ -47,9 +47,9 @@ sample: $(STAMP)
 expectations: $(STAMP)
 	$(BIN)/flightdeck expectations
 
-## bench: wall time and peak memory of `flightdeck run` on 100k and 1M synthetic cases (not in CI)
+## bench: the national benchmark (backfill, increment, history, fixed cost) against DuckDB's typed load (not in CI)
 bench: $(STAMP)
-	$(BIN)/python -m pipelines.bench --cases 100000 1000000
+	$(BIN)/python -m pipelines.bench --root bench
 
 clean:
 	rm -rf outputs warehouse bench .dagster_home node_modules

@@ -230,6 +230,14 @@ def command_adapt(args: argparse.Namespace) -> int:
         print("flightdeck adapt: give --out DIR, or --check for a dry run", file=sys.stderr)
         return EXIT_FAILED
     source = Path(args.source) if args.source else Path(args.mapping).parent
+    if not args.check:
+        from pipelines.resources import settings_from_env
+
+        inbox, out = settings_from_env().inbox_path.resolve(), Path(args.out).resolve()
+        if out == inbox or inbox in out.parents:
+            print(f"flightdeck adapt: --out {out} must not be inside the inbox {inbox} "
+                  "(the adapted extract would be read twice)", file=sys.stderr)  # fmt: skip
+            return EXIT_FAILED
     report = adapt(
         Path(args.mapping), source, None if args.check else Path(args.out),
         progress=lambda message: print(message, file=sys.stderr),
