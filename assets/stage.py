@@ -25,8 +25,10 @@ def run_extracts(context, settings: FlightDeckSettings) -> tuple[list[str], list
     """(forces this run works on, their extracts) from the run's discovery (or the latest one)."""
     extracts = run_inventory(context, settings)
     forces = sorted(set(context.partition_keys) & {e.force_code for e in extracts})
-    for force in sorted(set(context.partition_keys) - set(forces)):
-        context.log.info(f"stage: {force}: no extract in the inbox of this run")
+    others = sorted(set(context.partition_keys) - set(forces))
+    if others:  # partitions other inboxes registered in the same instance
+        shown = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        context.log.info(f"stage: no extract in the inbox of this run for {len(others)} force partition(s): {shown}")
     return forces, [e for e in extracts if e.force_code in forces]
 
 

@@ -19,7 +19,7 @@ from pipelines.forces import inventory_forces, read_force_state
 from pipelines.kpi_partials import FORCE_TABLES
 from pipelines.kpis import KPIS
 from pipelines.rules import sql_literal
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import drop_other_kind, run_sql_file
 
 KEPT_TABLES = ("force_ranges", "force_supplied_files", "attrition_partials")
 ROLLUP_QUERIES = ["kpi/rollup/sums.sql", "kpi/rollup/counts.sql", "kpi/rollup/median.sql", "kpi/rollup/km_median.sql"]
@@ -127,7 +127,9 @@ def write_row_tables(con, inputs: NationalInputs) -> None:
             if files
             else empty
         )
+        drop_other_kind(con, f"quarantine_{table.name}", "table")
         con.execute(f"create or replace table quarantine_{table.name} as {quarantine}")
+        drop_other_kind(con, f"valid_{table.name}", "view")
         if used:
             valid = _parquet([folder / "valid" / f"{table.name}.parquet" for folder in used])
             con.execute(f"create or replace view valid_{table.name} as select * from {valid}")
@@ -160,6 +162,8 @@ def write_kpi_monthly(con, inputs: NationalInputs) -> int:
     for table in FORCE_TABLES:
         file = f"{table}.parquet"
         kept = "" if table in KEPT_TABLES else "temp "  # the KPI partials are big and only needed here
+        if not kept:
+            drop_other_kind(con, table, "table")
         con.execute(f"create or replace {kept}table {table} as select * from {_parquet([f / file for f in folders])}")
     run_sql_file(con, "kpi/rollup/kpi_force_ranges.sql", create_table="kpi_force_ranges")
     results = []

@@ -37,5 +37,21 @@ def run_sql_file(con, relative: str, params: dict | None = None, create_table: s
     con.execute(read_sql("macros.sql"))
     query = read_sql(relative)
     if create_table:
+        if not temp:
+            drop_other_kind(con, create_table, "table")
         query = f"create or replace {'temp ' if temp else ''}table {create_table} as\n{query}"
     return con.execute(query, params or {})
+
+
+def drop_other_kind(con, name: str, kind: str) -> None:
+    """Drop `name` if it exists as the other kind of object ("table" or "view"): a warehouse written
+    by an earlier version may hold a table where this version keeps a view, or the reverse, and
+    `create or replace` cannot change the kind."""
+    other, catalog = ("view", "duckdb_views()") if kind == "table" else ("table", "duckdb_tables()")
+    found = con.execute(
+        f"select count(*) from {catalog} where {other}_name = ? and schema_name = 'main' "
+        "and database_name = current_database() and not temporary",
+        [name],
+    ).fetchone()[0]
+    if found:
+        con.execute(f'drop {other} "{name}"')

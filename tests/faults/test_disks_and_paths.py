@@ -4,7 +4,7 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.faults.conftest import flightdeck, latest, run_args
+from tests.faults.conftest import data_bytes, flightdeck, latest, run_args
 
 
 @contextmanager
@@ -86,3 +86,19 @@ def test_leftovers_of_an_interrupted_publish_are_cleared_and_versions_are_read_o
     assert not list(out.glob(".latest-*"))
     assert version.stat().st_mode & 0o777 == 0o555
     assert all(p.stat().st_mode & 0o777 == (0o555 if p.is_dir() else 0o444) for p in version.rglob("*"))
+
+
+def test_a_warehouse_written_by_an_earlier_version_is_brought_up_to_date(baseline, tmp_path):
+    # Earlier versions kept the valid rows as tables and could leave a view where a table is kept
+    # now; `create or replace` cannot change an object's kind, so the run must replace them itself.
+    import duckdb
+
+    warehouse, out = baseline.workspace(tmp_path)
+    con = duckdb.connect(str(warehouse))
+    con.execute("create table valid_cases (case_id varchar)")
+    con.execute("create view quarantine_devices as select 1 as x")
+    con.execute("create view kpi_monthly as select 1 as x")
+    con.close()
+    run = flightdeck(*run_args(baseline.inboxes["A"], out, warehouse))
+    assert run.process.returncode == 0, run.stderr
+    assert data_bytes(latest(out)) == data_bytes(baseline.versions["A"])
