@@ -190,15 +190,22 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(row("backfill: national inbox, empty warehouse", backfill, load.seconds))
         print(lines[-1], flush=True)
     if "increment" in args.scenarios:
-        lines += increment(national, work, load.seconds, args)
+        report(lines, increment(national, work, load.seconds, args))
     if "history" in args.scenarios:
-        lines += history(root / "history", load.seconds, args)
+        report(lines, history(root / "history", load.seconds, args))
     if "fixed" in args.scenarios:
-        lines += fixed_cost(root / "fixed")
+        report(lines, fixed_cost(root / "fixed"))
     text = "\n".join(lines)
     print("\n" + text)
     (root / "results.md").write_text(text + "\n")
     return 0
+
+
+def report(lines: list[str], new: list[str]) -> None:
+    """Add a scenario's rows to the table and print them at once (a later scenario may fail)."""
+    lines += new
+    for line in new:
+        print(line, flush=True)
 
 
 def increment(national: Path, work: Path, yardstick: float, args) -> list[str]:
@@ -227,15 +234,19 @@ def history(root: Path, yardstick: float, args) -> list[str]:
     """30 nightly extracts per force against the newest only, both with every extract seen before."""
     newest, kept = root / "newest", root / "thirty"
     if not kept.exists():
-        synth(newest, args.forces, 2, args.history_cases_per_force_year)
-        for manifest in newest.rglob("manifest.json"):
+        # Rows up to 1 October; the nights 2 to 31 October each carry them (30 snapshots of the same
+        # rows, all valid), and the newest-only inbox holds the night of 31 October alone.
+        base = root / "base"
+        shutil.rmtree(base, ignore_errors=True)
+        synth(base, args.forces, 2, args.history_cases_per_force_year, extracted_at="2026-10-01T23:00:00+00:00")
+        for manifest in base.rglob("manifest.json"):
             document = json.loads(manifest.read_text())
-            for day in range(30):
-                folder = kept / manifest.parent.relative_to(newest).parent / f"night-{day:02d}"
+            force = manifest.parent.relative_to(base).parent
+            nights = [(kept / force / f"night-{day:02d}", f"2026-10-{2 + day:02d}T23:00:00+00:00") for day in range(30)]
+            for folder, at in [*nights, (newest / force / "night-29", nights[-1][1])]:
                 folder.mkdir(parents=True)
                 for csv in manifest.parent.glob("*.csv"):
-                    os.link(csv, folder / csv.name)  # the same rows, another night's snapshot
-                at = f"2026-10-{2 + day:02d}T23:00:00+00:00"
+                    os.link(csv, folder / csv.name)
                 (folder / "manifest.json").write_text(json.dumps({**document, "extracted_at": at}))
     results = {}
     for name, inbox in (("newest", newest), ("thirty", kept)):
@@ -254,6 +265,7 @@ def history(root: Path, yardstick: float, args) -> list[str]:
 def fixed_cost(root: Path) -> list[str]:
     """The committed sample: new warehouse each time (cold), then the same warehouse again (warm)."""
     shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
     cold = [
         flightdeck_run(SAMPLE, root / f"out-{i}", root / f"cold-{i}.duckdb", root / f"cold-{i}.log") for i in range(3)
     ]

@@ -99,8 +99,19 @@ def write_extract_tables(con, inputs: NationalInputs) -> None:
             )
     for table, rows in (("extract_verdicts", verdict_rows), ("extract_files", file_rows),
                         ("extract_table_counts", count_rows)):  # fmt: skip
-        if rows:
-            con.executemany(f"insert into {table} values ({', '.join('?' * len(rows[0]))})", rows)
+        _insert_rows(con, table, rows)
+
+
+def _insert_rows(con, table: str, rows: list[list]) -> None:
+    """Insert Python rows in one statement, through Arrow with the table's own column types
+    (`executemany` inserts row by row: 28 s for the verdicts of 1,290 extracts)."""
+    if not rows:
+        return
+    import pyarrow as pa
+
+    names = [name for (name,) in con.execute(f"select column_name from (describe {table})").fetchall()]
+    batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(names)})  # noqa: F841 (DuckDB reads it by name)
+    con.execute(f"insert into {table} select * from batch")
 
 
 def write_row_tables(con, inputs: NationalInputs) -> None:
