@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import threading
@@ -270,10 +269,12 @@ def fixed_cost(root: Path) -> list[str]:
         flightdeck_run(SAMPLE, root / f"out-{i}", root / f"cold-{i}.duckdb", root / f"cold-{i}.log") for i in range(3)
     ]
     warm = [flightdeck_run(SAMPLE, root / "out-0", root / "cold-0.duckdb", root / f"warm-{i}.log") for i in range(3)]
-    middle = statistics.median_low
+    def middle(runs: list[Measured]) -> Measured:
+        return sorted(runs, key=lambda m: m.seconds)[len(runs) // 2]
+
     return [
-        row("fixed cost: sample, new warehouse (median of 3)", middle(cold, key=lambda m: m.seconds), None),
-        row("fixed cost: sample, warm warehouse (median of 3)", middle(warm, key=lambda m: m.seconds), None),
+        row("fixed cost: sample, new warehouse (median of 3)", middle(cold), None),
+        row("fixed cost: sample, warm warehouse (median of 3)", middle(warm), None),
     ]
 
 
