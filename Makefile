@@ -13,6 +13,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	# The charting library's bundle every deck page carries, built once into the environment.
+	$(BIN)/python -c "from pipelines.deck.charts import install_bundle; install_bundle()"
 	touch $(STAMP)
 
 $(BROWSER_STAMP): package.json package-lock.json

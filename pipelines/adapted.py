@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,10 +48,12 @@ def _run_file(paths: RunPaths, run_id: str) -> Path:
 
 
 def adapt_raw_exports(paths: RunPaths, hashes: FileHashes, run_id: str, log=None) -> list[Adapted]:
-    """Adapt every raw export of the inbox that has not been adapted with this content and code."""
+    """Adapt every raw export of the inbox that has not been adapted with this content and code
+    (two at a time: each is many small DuckDB queries, which leave Python's lock free)."""
     raw = paths.inbox / RAW_AREA
-    done = []
-    for folder in find_raw_exports(paths.inbox):
+
+    def one(numbered: tuple[int, Path]) -> Adapted:
+        number, folder = numbered
         relative = folder.relative_to(raw).as_posix()
         try:
             target = paths.adapted / _export_key(folder, hashes)
@@ -58,15 +61,18 @@ def adapt_raw_exports(paths: RunPaths, hashes: FileHashes, run_id: str, log=None
             if not reused:
                 _adapt_into(folder, target, log)
         except Exception as error:  # one export that cannot be adapted never stops the others
-            target = paths.state / "runs" / run_id / "not-adapted" / str(len(done))
+            target = paths.state / "runs" / run_id / "not-adapted" / str(number)
             write_json(target / REPORT_JSON, {"problems": [f"{type(error).__name__}: {printable(str(error))[:300]}"]})
             reused = False
         report = read_json(target / REPORT_JSON, {}) or {}
         ok = (target / "manifest.json").exists()
-        done.append(Adapted(relative, target, ok, report.get("force_code"), reused))
         if log:
             log(f"adapt: {RAW_AREA}/{printable(relative)}: {'adapted' if ok else 'not adapted'}"
                 f"{' (unchanged, reused)' if reused else ''}")  # fmt: skip
+        return Adapted(relative, target, ok, report.get("force_code"), reused)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(one, enumerate(find_raw_exports(paths.inbox))))
     write_json(_run_file(paths, run_id), [[a.relative, str(a.folder)] for a in done])
     return done
 

@@ -13,6 +13,7 @@ import os
 import shutil
 import stat
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -74,6 +75,31 @@ def code_version() -> dict:
 def _copy(con, query: str, path: Path, options: str) -> int:
     """Write a query's rows to a file; DuckDB's COPY answers with the number written."""
     return con.execute(f"copy ({query}) to {sql_literal(str(path))} ({options})").fetchone()[0]
+
+
+# The data files of a version, in the manifest's order; the quarantined rows are fixed from there.
+DATA_FILES = (
+    "kpi_monthly.parquet", "kpi_monthly.csv", "kpi_spc.parquet", "kpi_funnel.parquet", "attrition_curve.parquet",
+    "kpi_export.parquet", "kpi_export.csv", *(f"quarantine/{table.name}.parquet" for table in TABLES),
+)  # fmt: skip
+
+
+def _write_data_files(con, work: Path) -> dict[str, tuple[int, str]]:
+    """Every data file but kpi_monthly.csv, each as (rows, sha256); closes `con` (a cursor)."""
+    try:
+        (work / "quarantine").mkdir()
+        written = {}
+        for name in DATA_FILES:
+            if name == "kpi_monthly.csv":
+                continue
+            table, kind = name.removeprefix("quarantine/").split(".")
+            source = f"quarantine_{table}" if name.startswith("quarantine/") else table
+            options = "format csv, header true" if kind == "csv" else "format parquet"
+            rows = _copy(con, f"select * from {source}", work / name, options)
+            written[name] = (rows, sha256_of(work / name))
+        return written
+    finally:
+        con.close()
 
 
 def _extract_entries(con) -> tuple[list, list, list]:
@@ -143,23 +169,19 @@ def publish(
     work = versions / f".incomplete-{os.getpid()}-{now:%Y%m%dT%H%M%S%f}"
     work.mkdir()
     try:
-        outputs = {}
-        outputs["kpi_monthly.parquet"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.parquet",
-                                               "format parquet")  # fmt: skip
-        outputs["kpi_monthly.csv"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv",
-                                           "format csv, header true")  # fmt: skip
-        for table in ("kpi_spc", "kpi_funnel", "attrition_curve", "kpi_export"):
-            outputs[f"{table}.parquet"] = _copy(con, f"select * from {table}", work / f"{table}.parquet",
-                                                "format parquet")  # fmt: skip
-        outputs["kpi_export.csv"] = _copy(con, "select * from kpi_export", work / "kpi_export.csv",
-                                          "format csv, header true")  # fmt: skip
-        (work / "quarantine").mkdir()
-        for table in TABLES:
-            name = f"quarantine/{table.name}.parquet"
-            outputs[name] = _copy(con, f"select * from quarantine_{table.name}", work / name, "format parquet")
+        # kpi_monthly.csv first: its digest names the version the deck's pages and workbook carry.
+        monthly_rows = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv", "format csv, header true")
         kpi_digest = sha256_of(work / "kpi_monthly.csv")
         version_id = f"{now:%Y%m%dT%H%M%SZ}-{kpi_digest[:8]}"
-        outputs.update(write_deck(con, work, version_id, min_denominator, contact, chart_cache))
+        # The other data files are written (and hashed) by a second DuckDB connection while the deck
+        # is drawn: COPY and sha256 leave Python's lock free, and the workbook has a process of its own.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            data_files = pool.submit(_write_data_files, con.cursor(), work)
+            deck = write_deck(con, work, version_id, min_denominator, contact, chart_cache)
+            written = data_files.result()
+        written["kpi_monthly.csv"] = (monthly_rows, kpi_digest)
+        rows_and_digests = {name: written[name] for name in DATA_FILES}
+        rows_and_digests.update({name: (rows, sha256_of(work / name)) for name, rows in deck.items()})
         used, superseded, rejected = _extract_entries(con)
         manifest = {
             "version_id": version_id,
@@ -172,7 +194,7 @@ def publish(
             "extracts": used,
             "superseded_extracts": superseded,
             "rejected_extracts": rejected,
-            "outputs": {name: {"rows": rows, "sha256": sha256_of(work / name)} for name, rows in outputs.items()},
+            "outputs": {name: {"rows": rows, "sha256": digest} for name, (rows, digest) in rows_and_digests.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         final = versions / version_id

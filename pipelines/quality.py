@@ -166,7 +166,22 @@ def write_gate_database(database: Path, valid_files: dict[str, list[Path]]) -> N
 
 def run_gate(valid_files: dict[str, list[Path]], work: Path | None = None, log=None) -> dict[str, GateResult]:
     """Run every committed suite, in DuckDB, over the valid rows in `valid_files` (per table, the
-    Parquet files of the extracts being gated); returns each table's result."""
+    Parquet files of the extracts being gated); returns each table's result. The gate runs in the
+    process `pipelines.gate_process` started for it, if any, else here."""
+    from pipelines import gate_process
+
+    results = gate_process.run(valid_files, work)
+    if results is None:
+        results = gate_here(valid_files, work)
+    for table, result in results.items():
+        if log:
+            log(f"validate: {table}: {result.expectations} expectations on {result.rows:,} rows, "
+                f"{'passed' if result.success else 'FAILED'}")  # fmt: skip
+    return results
+
+
+def gate_here(valid_files: dict[str, list[Path]], work: Path | None = None) -> dict[str, GateResult]:
+    """The gate in this process."""
     gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
@@ -196,9 +211,6 @@ def run_gate(valid_files: dict[str, list[Path]], work: Path | None = None, log=N
                     if (item.exception_info or {}).get("raised_exception"):
                         examples.append(item.exception_info.get("exception_message"))
                     examples.extend(item.result.get("partial_unexpected_list", [])[: MAX_EXAMPLES - len(examples)])
-                if log:
-                    log(f"validate: {table.name}: {len(suite.expectations)} expectations on {result.rows:,} rows, "
-                        f"{'passed' if result.success else 'FAILED'}")  # fmt: skip
                 results[table.name] = result
         finally:
             engine = source.get_execution_engine()

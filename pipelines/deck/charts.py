@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -31,6 +32,7 @@ QUARTER_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]]
 QUARTER_COLOURS = ["#005eb8", "#ae2573", "#006747", "#8a1538"]
 VEGA_LITE = alt.SCHEMA_VERSION.lstrip("v")
 BUNDLE_NAME = f"vega-bundle-vl-convert-{vl_convert.__version__}-vega-lite-{VEGA_LITE}.js"
+INSTALLED_BUNDLE = Path(sys.prefix) / "share" / "flightdeck" / BUNDLE_NAME
 
 # Placeholders in a template, each replaced by a JSON value per look.
 Y_FORMAT, LEGEND = "@@y_format@@", "@@legend@@"
@@ -256,8 +258,11 @@ def _finish(chart) -> dict:
 def javascript_bundle(cache_dir: Path | None = None) -> str:
     """Vega, Vega-Lite (the version altair writes) and vega-embed as one script for a page.
 
-    vl-convert builds it in several seconds, so it is kept in `cache_dir` (if given) under a name
-    carrying vl-convert's and Vega-Lite's versions, and in memory for the process."""
+    vl-convert builds it in one to several seconds, so it is kept: in the installation
+    (`install_bundle`, run by `make`), else in `cache_dir` (if given) under a name carrying
+    vl-convert's and Vega-Lite's versions, and in memory for the process."""
+    if cache_dir is not None and INSTALLED_BUNDLE.exists():
+        return INSTALLED_BUNDLE.read_text(encoding="utf-8")
     if cache_dir is not None:
         path = Path(cache_dir) / BUNDLE_NAME
         if path.exists():
@@ -269,6 +274,16 @@ def javascript_bundle(cache_dir: Path | None = None) -> str:
         partial.write_text(bundle, encoding="utf-8")
         os.replace(partial, path)
     return bundle
+
+
+def install_bundle() -> Path:
+    """Build the bundle into the installation (the virtual environment), once per library version,
+    so that no run, even on a new warehouse, builds it."""
+    INSTALLED_BUNDLE.parent.mkdir(parents=True, exist_ok=True)
+    partial = INSTALLED_BUNDLE.with_name(f".{INSTALLED_BUNDLE.name}.{os.getpid()}.tmp")
+    partial.write_text(_built_bundle(), encoding="utf-8")
+    os.replace(partial, INSTALLED_BUNDLE)
+    return INSTALLED_BUNDLE
 
 
 @lru_cache(maxsize=1)
