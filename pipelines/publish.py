@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 from pipelines.contract import TABLES
-from pipelines.deck import write_deck
+from pipelines.deck import start_deck, write_deck
 from pipelines.extracts import sha256_of
 from pipelines.faults import checkpoint
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
@@ -168,20 +168,24 @@ def publish(
     versions.mkdir(parents=True, exist_ok=True)
     work = versions / f".incomplete-{os.getpid()}-{now:%Y%m%dT%H%M%S%f}"
     work.mkdir()
+    deck = None
     try:
-        # kpi_monthly.csv first: its digest names the version the deck's pages and workbook carry.
+        # The workbook's process starts first (the longest part of a national deck) and writes its
+        # tables while kpi_monthly.csv is written: that file's digest names the version the pages
+        # and the workbook's cover carry.
+        deck = start_deck(con, work, min_denominator, contact)
         monthly_rows = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv", "format csv, header true")
         kpi_digest = sha256_of(work / "kpi_monthly.csv")
         version_id = f"{now:%Y%m%dT%H%M%SZ}-{kpi_digest[:8]}"
-        # The other data files are written (and hashed) by a second DuckDB connection while the deck
-        # is drawn: COPY and sha256 leave Python's lock free, and the workbook has a process of its own.
+        # The other data files are written (and hashed) by a second DuckDB connection while the pages
+        # are drawn: COPY and sha256 leave Python's lock free.
         with ThreadPoolExecutor(max_workers=1) as pool:
             data_files = pool.submit(_write_data_files, con.cursor(), work)
-            deck = write_deck(con, work, version_id, min_denominator, contact, chart_cache)
+            deck_files = write_deck(con, work, version_id, min_denominator, contact, chart_cache, started=deck)
             written = data_files.result()
         written["kpi_monthly.csv"] = (monthly_rows, kpi_digest)
         rows_and_digests = {name: written[name] for name in DATA_FILES}
-        rows_and_digests.update({name: (rows, sha256_of(work / name)) for name, rows in deck.items()})
+        rows_and_digests.update({name: (rows, sha256_of(work / name)) for name, rows in deck_files.items()})
         used, superseded, rejected = _extract_entries(con)
         manifest = {
             "version_id": version_id,
@@ -204,6 +208,8 @@ def publish(
         checkpoint("publish")
         work.rename(final)
     except BaseException:
+        if deck is not None:
+            deck.workbook.stop()  # (a workbook already finished is left as it is)
         remove_tree(work)
         raise
     pointer = out_dir / f".latest-{os.getpid()}.json"

@@ -1,5 +1,9 @@
 """Issue 8, problem 1: two runs on one warehouse never publish each other's data."""
 
+import os
+import subprocess
+import sys
+
 from tests.faults.conftest import Run, inbox_hashes, latest, published_extract_hashes, run_args
 
 
@@ -48,3 +52,17 @@ def test_runs_on_two_warehouses_go_side_by_side_each_with_its_own_data(baseline,
     assert second.finish() == 0, second.stderr
     assert (latest(out_a) / "kpi_monthly.csv").read_bytes() == (baseline.versions["A"] / "kpi_monthly.csv").read_bytes()
     assert (latest(out_b) / "kpi_monthly.csv").read_bytes() == (baseline.versions["B"] / "kpi_monthly.csv").read_bytes()
+
+
+def test_runs_starting_together_on_a_new_dagster_instance_each_find_its_tables(tmp_path):
+    """Found when two runs on two warehouses started at once with a new DAGSTER_HOME: each made the
+    instance's SQLite tables, and one stopped with "table ... already exists"."""
+    home = tmp_path / "dagster-home"
+    script = "from pipelines.cli import open_instance; open_instance().get_runs(limit=1)"
+    starts = [
+        subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "DAGSTER_HOME": str(home)},
+                         stderr=subprocess.PIPE, text=True)  # fmt: skip
+        for _ in range(4)
+    ]
+    errors = [start.communicate()[1] for start in starts]
+    assert [start.returncode for start in starts] == [0] * 4, errors

@@ -165,9 +165,17 @@ def test_the_vega_bundle_is_built_once_and_kept_under_its_versions(tmp_path, mon
 
     calls = []
     monkeypatch.setattr(charts, "_built_bundle", lambda: calls.append(1) or "window.built = 1;")
-    assert javascript_bundle(tmp_path) == "window.built = 1;" and calls == [1]
-    assert (tmp_path / BUNDLE_NAME).read_text() == "window.built = 1;"
-    assert javascript_bundle(tmp_path) == "window.built = 1;" and calls == [1]  # read back, not built again
+    # An installation without the bundle: built once, kept in the cache folder.
+    monkeypatch.setattr(charts, "INSTALLED_BUNDLE", tmp_path / "installed" / BUNDLE_NAME)
+    cache = tmp_path / "cache"
+    assert javascript_bundle(cache) == "window.built = 1;" and calls == [1]
+    assert (cache / BUNDLE_NAME).read_text() == "window.built = 1;"
+    assert javascript_bundle(cache) == "window.built = 1;" and calls == [1]  # read back, not built again
+    # `make` builds it into the installation, which every warehouse then reads, built no more.
+    assert charts.install_bundle().read_text() == "window.built = 1;" and calls == [1, 1]
+    (cache / BUNDLE_NAME).unlink()
+    assert javascript_bundle(tmp_path / "new-warehouse") == "window.built = 1;" and calls == [1, 1]
+    assert not (tmp_path / "new-warehouse").exists()
     # The name carries vl-convert's version and the Vega-Lite version altair writes: a new release of
     # either is a new file.
     assert vl_convert.__version__ in BUNDLE_NAME and alt_schema_version() in BUNDLE_NAME
