@@ -104,6 +104,7 @@ def compute_partials(
         run_sql_file(con, "kpi/open_cases_at_month_end.sql", create_table="open_cases_at_month_end")
         run_sql_file(con, "kpi/attrition_partials.sql", create_table="attrition_partials")
         run_sql_file(con, "kpi/case_breakdowns.sql", create_table="case_breakdowns", temp=True)
+        run_sql_file(con, "kpi/breakdown_combinations.sql", create_table="breakdown_combinations", temp=True)
         _kpi_partials(con)
         for force, folder in pending.items():
             folder.parent.mkdir(parents=True, exist_ok=True)

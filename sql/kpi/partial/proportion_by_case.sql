@@ -1,6 +1,7 @@
 -- One force's partial rows of a proportion KPI with case breakdowns, from its items
--- (kpi_items_all: force_code, case_id, period, is_counted, in breakdown `all`) and each case's
--- breakdown values (case_breakdowns): the counts for `all` and for every 'dimension=value'.
+-- (kpi_items_all: force_code, case_id, period, is_counted, in breakdown `all`), each case's
+-- combination of breakdown values (case_breakdowns) and each combination's values
+-- (breakdown_combinations): the counts for `all` and for every 'dimension=value'.
 -- Items are counted per combination of their case's values first, so each item is read once
 -- however many dimensions there are. Grain: one row per breakdown per month with an item.
 with items as (
@@ -8,15 +9,15 @@ with items as (
 ),
 
 dimensions as (
-    select * from case_breakdowns
+    select
+        force_code,
+        case_id,
+        combination
+    from case_breakdowns
 ),
 
 combinations as (
-    select
-        combination,
-        any_value(case_breakdowns) as case_breakdowns
-    from dimensions
-    group by combination
+    select * from breakdown_combinations
 ),
 
 counted_by_combination as (
