@@ -13,8 +13,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	# The charting library's bundle every deck page carries, built once into the environment.
+	# The charting library's bundle every deck page carries, built once into the environment, and
+	# the project's own modules compiled (where PYTHONDONTWRITEBYTECODE is set, every run would).
 	$(BIN)/python -c "from pipelines.deck.charts import install_bundle; install_bundle()"
+	$(BIN)/python -m compileall -q pipelines assets >/dev/null
 	touch $(STAMP)
 
 $(BROWSER_STAMP): package.json package-lock.json
