@@ -13,13 +13,12 @@ import os
 import shutil
 import stat
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from pipelines.contract import TABLES
-from pipelines.deck import start_deck, write_deck
+from pipelines.deck import write_deck
 from pipelines.extracts import sha256_of
 from pipelines.faults import checkpoint
 from pipelines.kpis import CATALOGUE_VERSION, CONTRACT_VERSION
@@ -75,31 +74,6 @@ def code_version() -> dict:
 def _copy(con, query: str, path: Path, options: str) -> int:
     """Write a query's rows to a file; DuckDB's COPY answers with the number written."""
     return con.execute(f"copy ({query}) to {sql_literal(str(path))} ({options})").fetchone()[0]
-
-
-# The data files of a version, in the manifest's order; the quarantined rows are fixed from there.
-DATA_FILES = (
-    "kpi_monthly.parquet", "kpi_monthly.csv", "kpi_spc.parquet", "kpi_funnel.parquet", "attrition_curve.parquet",
-    "kpi_export.parquet", "kpi_export.csv", *(f"quarantine/{table.name}.parquet" for table in TABLES),
-)  # fmt: skip
-
-
-def _write_data_files(con, work: Path) -> dict[str, tuple[int, str]]:
-    """Every data file but kpi_monthly.csv, each as (rows, sha256); closes `con` (a cursor)."""
-    try:
-        (work / "quarantine").mkdir()
-        written = {}
-        for name in DATA_FILES:
-            if name == "kpi_monthly.csv":
-                continue
-            table, kind = name.removeprefix("quarantine/").split(".")
-            source = f"quarantine_{table}" if name.startswith("quarantine/") else table
-            options = "format csv, header true" if kind == "csv" else "format parquet"
-            rows = _copy(con, f"select * from {source}", work / name, options)
-            written[name] = (rows, sha256_of(work / name))
-        return written
-    finally:
-        con.close()
 
 
 def _extract_entries(con) -> tuple[list, list, list]:
@@ -168,24 +142,24 @@ def publish(
     versions.mkdir(parents=True, exist_ok=True)
     work = versions / f".incomplete-{os.getpid()}-{now:%Y%m%dT%H%M%S%f}"
     work.mkdir()
-    deck = None
     try:
-        # The workbook's process starts first (the longest part of a national deck) and writes its
-        # tables while kpi_monthly.csv is written: that file's digest names the version the pages
-        # and the workbook's cover carry.
-        deck = start_deck(con, work, min_denominator, contact)
-        monthly_rows = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv", "format csv, header true")
+        outputs = {}
+        outputs["kpi_monthly.parquet"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.parquet",
+                                               "format parquet")  # fmt: skip
+        outputs["kpi_monthly.csv"] = _copy(con, "select * from kpi_monthly", work / "kpi_monthly.csv",
+                                           "format csv, header true")  # fmt: skip
+        for table in ("kpi_spc", "kpi_funnel", "attrition_curve", "kpi_export"):
+            outputs[f"{table}.parquet"] = _copy(con, f"select * from {table}", work / f"{table}.parquet",
+                                                "format parquet")  # fmt: skip
+        outputs["kpi_export.csv"] = _copy(con, "select * from kpi_export", work / "kpi_export.csv",
+                                          "format csv, header true")  # fmt: skip
+        (work / "quarantine").mkdir()
+        for table in TABLES:
+            name = f"quarantine/{table.name}.parquet"
+            outputs[name] = _copy(con, f"select * from quarantine_{table.name}", work / name, "format parquet")
         kpi_digest = sha256_of(work / "kpi_monthly.csv")
         version_id = f"{now:%Y%m%dT%H%M%SZ}-{kpi_digest[:8]}"
-        # The other data files are written (and hashed) by a second DuckDB connection while the pages
-        # are drawn: COPY and sha256 leave Python's lock free.
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            data_files = pool.submit(_write_data_files, con.cursor(), work)
-            deck_files = write_deck(con, work, version_id, min_denominator, contact, chart_cache, started=deck)
-            written = data_files.result()
-        written["kpi_monthly.csv"] = (monthly_rows, kpi_digest)
-        rows_and_digests = {name: written[name] for name in DATA_FILES}
-        rows_and_digests.update({name: (rows, sha256_of(work / name)) for name, rows in deck_files.items()})
+        outputs.update(write_deck(con, work, version_id, min_denominator, contact, chart_cache))
         used, superseded, rejected = _extract_entries(con)
         manifest = {
             "version_id": version_id,
@@ -198,7 +172,7 @@ def publish(
             "extracts": used,
             "superseded_extracts": superseded,
             "rejected_extracts": rejected,
-            "outputs": {name: {"rows": rows, "sha256": digest} for name, (rows, digest) in rows_and_digests.items()},
+            "outputs": {name: {"rows": rows, "sha256": sha256_of(work / name)} for name, rows in outputs.items()},
         }
         (work / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
         final = versions / version_id
@@ -208,8 +182,6 @@ def publish(
         checkpoint("publish")
         work.rename(final)
     except BaseException:
-        if deck is not None:
-            deck.workbook.stop()  # (a workbook already finished is left as it is)
         remove_tree(work)
         raise
     pointer = out_dir / f".latest-{os.getpid()}.json"

@@ -8,14 +8,14 @@ browser by the Vega bundle it also provides); `pages` fills the Jinja2 templates
 ties them together for publishing.
 """
 
-__all__ = ["start_deck", "write_deck"]
+__all__ = ["write_deck"]
 
 
 def __getattr__(name: str):
     # Imported on first use: the workbook's own process imports this package too, and needs
     # neither altair nor Jinja2.
-    if name in __all__:
-        from pipelines.deck import build
+    if name == "write_deck":
+        from pipelines.deck.build import write_deck
 
-        return getattr(build, name)
+        return write_deck
     raise AttributeError(name)

@@ -3,38 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.deck.charts import javascript_bundle
-from pipelines.deck.data import DeckData, load_deck_data, workbook_rows
+from pipelines.deck.data import load_deck_data, workbook_rows
 from pipelines.deck.formatting import iso_date
 from pipelines.deck.pages import number_charts, plan_pages, write_pages
 from pipelines.deck.workbook import WorkbookProcess
-
-
-@dataclass
-class StartedDeck:
-    """The deck's data, queried, and the workbook's process, writing its tables."""
-
-    data: DeckData
-    workbook: WorkbookProcess
-    started: float
-    queried: float
-
-
-def start_deck(con, folder: Path, min_denominator: int, contact: str) -> StartedDeck:
-    """Query the deck's data and start the workbook's process on its rows, before the version is
-    named (the workbook is the longest part of a national deck, so it starts first)."""
-    started = time.perf_counter()
-    data = load_deck_data(con, min_denominator)
-    workbook = WorkbookProcess(folder / "flight_deck.xlsx", data.measures, data.extracts, min_denominator, contact)
-    try:
-        workbook.send(workbook_rows(con))
-    except BaseException:
-        workbook.stop()
-        raise
-    return StartedDeck(data, workbook, started, time.perf_counter())
 
 
 def write_deck(
@@ -45,18 +20,22 @@ def write_deck(
     contact: str,
     chart_cache: Path | None = None,
     timings: dict | None = None,
-    started: StartedDeck | None = None,
 ) -> dict[str, int]:
     """Write flight_deck.html, flight_deck/<FORCE>.html and flight_deck.xlsx into `folder`.
 
     Returns the row count of each file for the manifest: KPI series (SPC charts) per page, and
     kpi_export rows in the workbook. `chart_cache` (optional) is a folder that keeps the Vega
     bundle the pages inline, built once per vl-convert version; `timings`, if given, receives the
-    seconds of each step; `started` is the deck `start_deck` began, if any.
+    seconds of each step.
     """
-    deck = started or start_deck(con, folder, min_denominator, contact)
-    data, workbook = deck.data, deck.workbook
+    started = time.perf_counter()
+    data = load_deck_data(con, min_denominator)
+    # The workbook is written by a process of its own while this one builds the pages.
+    workbook = WorkbookProcess(
+        folder / "flight_deck.xlsx", data.measures, data.extracts, version_id, min_denominator, contact
+    )
     try:
+        workbook.send(workbook_rows(con))
         queried = time.perf_counter()
         pages = plan_pages(data, min_denominator)
         number_charts(pages)
@@ -77,14 +56,14 @@ def write_deck(
         }
         counts = write_pages(pages, folder, context, bundle)
         written = time.perf_counter()
-        counts["flight_deck.xlsx"] = workbook.result(version_id)
+        counts["flight_deck.xlsx"] = workbook.result()
     except BaseException:
         workbook.stop()
         raise
     if timings is not None:
         timings.update(
-            queries=deck.queried - deck.started, plan=planned - queried, bundle=bundled - planned,
-            pages=written - bundled, workbook_wait=time.perf_counter() - written,
-            total=time.perf_counter() - deck.started, charts=sum(len(p.charts) for p in pages),
+            queries=queried - started, plan=planned - queried, bundle=bundled - planned, pages=written - bundled,
+            workbook_wait=time.perf_counter() - written, total=time.perf_counter() - started,
+            charts=sum(len(p.charts) for p in pages),
         )  # fmt: skip
     return counts

@@ -19,7 +19,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from itertools import groupby
 from pathlib import Path
 
@@ -99,14 +98,13 @@ def write_workbook(
     rows: pa.Table,
     measures: list[dict],
     extracts: list[dict],
-    version_id: str | Callable[[], str],
+    version_id: str,
     min_denominator: int,
     contact: str,
     row_limit: int = EXCEL_ROWS - TEXT_ROWS - 1,
 ) -> int:
     """Write the workbook from `rows` (sql/deck/workbook.sql as Arrow); returns the number of
-    kpi_export rows written (each exactly once). `version_id` may be a function: it is called
-    once the tables are written, to fill in the cover sheet (the version is named meanwhile)."""
+    kpi_export rows written (each exactly once)."""
     kpis = {r["kpi_id"]: r for r in measures}
     keys = zip(rows["kpi_id"].to_pylist(), rows["force_code"].to_pylist(), strict=True)
     groups = [(kpi_id, force, sum(1 for _ in run)) for (kpi_id, force), run in groupby(keys)]
@@ -118,10 +116,7 @@ def write_workbook(
         "link": book.add_format().set_font_color("#0000FF").set_underline(),
     }
 
-    # The sheets in their order; the tables (most of the work) are written first, the cover last,
-    # once the version is known.
-    cover, contents, notes_sheet = (book.add_worksheet(name) for name in ("Cover", "Contents", "Notes"))
-    written = _write_tables(book, rows, tables, kpis, styles["title"])
+    cover = book.add_worksheet("Cover")
     lines = [
         ("title", "Flight Deck: rape and serious sexual offence investigation measures"),
         ("heading", "What this workbook holds"),
@@ -129,7 +124,7 @@ def write_workbook(
                "month, with breakdowns, as published in kpi_export. One table per worksheet; the contents "
                "worksheet lists them."),
         ("heading", "Version"),
-        (None, f"Version {version_id() if callable(version_id) else version_id}."),
+        (None, f"Version {version_id}."),
         ("heading", "Extracts used"),
         *((None, f"{e['force_code']}: extract taken {_iso(e['extracted_at'])} "
                  f"(extract date {_iso(e['extract_date'])})") for e in extracts),
@@ -148,6 +143,7 @@ def write_workbook(
         _text(cover, number, 0, text, styles.get(style))
     cover.set_column_width(0, 110)
 
+    contents = book.add_worksheet("Contents")
     _text(contents, 0, 0, "Contents", styles["title"])
     _text(contents, 1, 0, "This worksheet contains one table, listing the other worksheets.")
     entries = [("Notes", "Notes on the figures", "")] + [
@@ -161,6 +157,7 @@ def write_workbook(
     for column, width in enumerate((14, 90, 12)):
         contents.set_column_width(column, width)
 
+    notes_sheet = book.add_worksheet("Notes")
     _text(notes_sheet, 0, 0, "Notes", styles["title"])
     _text(notes_sheet, 1, 0, "This worksheet contains one table of notes referred to in the tables.")
     note_rows = notes(min_denominator)
@@ -171,18 +168,13 @@ def write_workbook(
     notes_sheet.set_column_width(0, 14)
     notes_sheet.set_column_width(1, 120)
 
-    book.close(str(path))
-    return written
-
-
-def _write_tables(book, rows: pa.Table, tables: list, kpis: dict, title) -> int:
-    """Every table's worksheet; the number of kpi_export rows written."""
     formats: dict[str, object] = {}
     written = 0
     for number, (kpi_id, first, count, part) in enumerate(tables, start=1):
         cells = rows.slice(first, count).select(CELLS)
-        _write_table(book, formats, number, kpis[kpi_id], cells, part, title)
+        _write_table(book, formats, number, kpis[kpi_id], cells, part, styles["title"])
         written += count
+    book.close(str(path))
     return written
 
 
@@ -246,19 +238,18 @@ class WorkbookProcess:
     builds the pages (rust_xlsxwriter's binding holds the GIL, so a thread would not overlap).
 
     The process starts (and imports) at once; `send` hands it the rows as an Arrow stream on its
-    standard input, with everything else as a JSON line before it, and it writes the tables;
-    `result` tells it the version (a JSON line: the cover sheet is written last), waits for it
-    and returns the number of rows written, or raises with the process's error output."""
+    standard input, with everything else as a JSON line before it; `result` waits for it and
+    returns the number of rows written, or raises with the process's error output."""
 
-    def __init__(self, path: Path, measures: list[dict], extracts: list[dict], min_denominator: int, contact: str,
-                 row_limit: int | None = None):  # fmt: skip
+    def __init__(self, path: Path, measures: list[dict], extracts: list[dict], version_id: str,
+                 min_denominator: int, contact: str, row_limit: int | None = None):  # fmt: skip
         self.errors = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pipelines.deck.workbook"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
         )  # fmt: skip
         self.settings = {
-            "path": str(path), "measures": measures, "min_denominator": min_denominator,
+            "path": str(path), "measures": measures, "version_id": version_id, "min_denominator": min_denominator,
             "contact": contact, "row_limit": row_limit,
             "extracts": [{**e, "extracted_at": _iso(e["extracted_at"]), "extract_date": _iso(e["extract_date"])}
                          for e in extracts],
@@ -270,17 +261,12 @@ class WorkbookProcess:
             self.process.stdin.write(json.dumps(self.settings).encode("utf-8") + b"\n")
             with pa.ipc.new_stream(self.process.stdin, rows.schema) as stream:
                 stream.write_table(rows)
-            self.process.stdin.flush()
+            self.process.stdin.close()
         except BrokenPipeError:
             pass  # the process has stopped: result() says why
 
-    def result(self, version_id: str) -> int:
-        """Name the version, wait for the workbook; the number of kpi_export rows written."""
-        try:
-            self.process.stdin.write(json.dumps({"version_id": version_id}).encode("utf-8") + b"\n")
-            self.process.stdin.close()
-        except BrokenPipeError:
-            pass
+    def result(self) -> int:
+        """Wait for the workbook; the number of kpi_export rows written."""
         written = self.process.stdout.read()
         self.process.wait()
         self.errors.seek(0)
@@ -303,12 +289,8 @@ def main() -> None:
     settings = json.loads(sys.stdin.buffer.readline())
     rows = pa.ipc.open_stream(sys.stdin.buffer).read_all()
     limit = {"row_limit": settings["row_limit"]} if settings["row_limit"] else {}
-
-    def version_id() -> str:  # sent once the run has named the version
-        return json.loads(sys.stdin.buffer.readline())["version_id"]
-
     written = write_workbook(
-        Path(settings["path"]), rows, settings["measures"], settings["extracts"], version_id,
+        Path(settings["path"]), rows, settings["measures"], settings["extracts"], settings["version_id"],
         settings["min_denominator"], settings["contact"], **limit,
     )  # fmt: skip
     sys.stdout.write(str(written))

@@ -22,9 +22,9 @@ def _write(tmp_path, row_limit=None, own_process=False):
     path = tmp_path / "flight_deck.xlsx"
     kwargs = {"row_limit": row_limit} if row_limit else {}
     if own_process:  # as write_deck does it
-        process = WorkbookProcess(path, data.measures, extracts, 10, "Contact: the test team.", **kwargs)
+        process = WorkbookProcess(path, data.measures, extracts, "V1", 10, "Contact: the test team.", **kwargs)
         process.send(workbook_rows(con))
-        return con, path, process.result("V1")
+        return con, path, process.result()
     written = write_workbook(path, workbook_rows(con), data.measures, extracts, "V1", 10, "Contact: the test team.",
                              **kwargs)  # fmt: skip
     return con, path, written
@@ -123,7 +123,7 @@ def test_a_workbook_process_that_fails_says_why(tmp_path):
     con = build()
     data = load_deck_data(con, 10)
     path = tmp_path / "no such folder" / "flight_deck.xlsx"
-    process = WorkbookProcess(path, data.measures, data.extracts, 10, "Contact.")
+    process = WorkbookProcess(path, data.measures, data.extracts, "V1", 10, "Contact.")
     process.send(workbook_rows(con))
     with pytest.raises(RuntimeError, match="(?s)no such folder.*OSError: failed to write .*No such file or directory"):
-        process.result("V1")
+        process.result()
