@@ -8,7 +8,6 @@ import os
 import sys
 import time
 import traceback
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,6 +68,7 @@ def open_instance():
 
     from dagster import DagsterInstance
 
+    from pipelines import locks
     from pipelines.resources import FORCES_PARTITIONS
 
     if not os.environ.get("DAGSTER_HOME"):
@@ -76,26 +76,14 @@ def open_instance():
     home = Path(os.environ["DAGSTER_HOME"])
     home.mkdir(parents=True, exist_ok=True)
     # Runs started together on a new instance would each create its SQLite tables ("table ...
-    # already exists"): one at a time makes them, the others find them made.
-    with _instance_lock(home):
+    # already exists"): one at a time makes them, the others wait and find them made.
+    with locks.holding([home / ".flightdeck-instance.lock"], wait=True):
         if not (home / "dagster.yaml").exists():
             shutil.copyfile(INSTANCE_SETTINGS, home / "dagster.yaml")
         instance = DagsterInstance.get()
         instance.get_runs(limit=1)  # the run and event storages' tables, made now if new
         instance.get_dynamic_partitions(FORCES_PARTITIONS)
     return instance
-
-
-@contextmanager
-def _instance_lock(home: Path):
-    import fcntl
-
-    fd = os.open(home / ".flightdeck-instance.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)  # a wait of a second at most, while another run makes the tables
-        yield
-    finally:
-        os.close(fd)
 
 
 def _summary(warehouse: Path) -> bool:

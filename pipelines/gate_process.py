@@ -50,6 +50,7 @@ def stop() -> None:
         process, _process = _process, None
         process.kill()
         process.communicate()
+        process.errors.close()
 
 
 def run(valid_files: dict[str, list[str]], work: Path | None) -> dict | None:
@@ -59,9 +60,10 @@ def run(valid_files: dict[str, list[str]], work: Path | None) -> dict | None:
         return None
     process, _process = _process, None
     answer, _ = process.communicate(pickle.dumps((valid_files, work)))
-    if process.returncode != 0 or not answer:
+    with process.errors:
         process.errors.seek(0)
         said = [line for line in process.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    if process.returncode != 0 or not answer:
         raise RuntimeError(
             f"the quality gate's process ended with exit code {process.returncode} and no results"
             + (f": {said[-1].strip()}" if said else "")

@@ -173,8 +173,8 @@ def run_gate(valid_files: dict[str, list[Path]], work: Path | None = None, log=N
     results = gate_process.run(valid_files, work)
     if results is None:
         results = gate_here(valid_files, work)
-    for table, result in results.items():
-        if log:
+    if log:
+        for table, result in results.items():
             log(f"validate: {table}: {result.expectations} expectations on {result.rows:,} rows, "
                 f"{'passed' if result.success else 'FAILED'}")  # fmt: skip
     return results

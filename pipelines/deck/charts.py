@@ -261,12 +261,11 @@ def javascript_bundle(cache_dir: Path | None = None) -> str:
     vl-convert builds it in one to several seconds, so it is kept: in the installation
     (`install_bundle`, run by `make`), else in `cache_dir` (if given) under a name carrying
     vl-convert's and Vega-Lite's versions, and in memory for the process."""
-    if cache_dir is not None and INSTALLED_BUNDLE.exists():
-        return INSTALLED_BUNDLE.read_text(encoding="utf-8")
     if cache_dir is not None:
         path = Path(cache_dir) / BUNDLE_NAME
-        if path.exists():
-            return path.read_text(encoding="utf-8")
+        for kept in (INSTALLED_BUNDLE, path):
+            if kept.exists():
+                return kept.read_text(encoding="utf-8")
     bundle = _built_bundle()
     if cache_dir is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
