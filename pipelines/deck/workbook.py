@@ -4,12 +4,12 @@ sheet, a notes sheet, then one table per sheet, each an Excel table with one hea
 merged cells and no blank rows; `[c]` where a value is suppressed, `[x]` where none exists, and
 `[p]` on the month of a provisional row.
 
-Written with rvgsrust-xlsxwriter, a Python binding to rust_xlsxwriter: a national kpi_export is
-about 775,000 rows and 7 million cells, which took 45 s with xlsxwriter (pure Python, about
-150,000 cells a second however lean) and takes under 10 s here. Each table's cells go in as one
-Arrow slice of the query's result (numbers stay numbers; a missing number is an empty cell), then
-[c] and [x] are written into the cells they stand for. gptables 2.0.2 was tried first and is
-slower still (see docs/flight-deck.md).
+Laid out with rvgsrust-xlsxwriter, a Python binding to rust_xlsxwriter (cover, contents, notes,
+and each table's sheet with its title lines, header row, Excel table and column formats); the
+tables' rows, about 1.35 million nationally, are then streamed into the saved file as worksheet
+XML written by DuckDB (`pipelines.deck.sheet_rows`), because the binding keeps every cell in
+memory until it saves (2.6 GB and 25 s for those rows here). xlsxwriter (pure Python) and
+gptables 2.0.2 were tried first and are slower still (see docs/flight-deck.md).
 """
 
 from __future__ import annotations
@@ -23,17 +23,16 @@ from itertools import groupby
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import rvgsrust_xlsxwriter as xlsx
 
 from pipelines.deck.formatting import is_percent
+from pipelines.deck.sheet_rows import splice_rows
 
 EXCEL_ROWS = 1_048_576
 TEXT_ROWS = 3  # title, what the sheet holds, source: above each table's header row
 HEADERS = ["Force", "Month", "Breakdown", "Numerator", "Denominator", "Value", "Lower 95% limit",
            "Upper 95% limit", "Status"]  # fmt: skip
 CELLS = ["force_code", "month", "breakdown", "numerator", "denominator", "value", "ci_low", "ci_high", "status"]
-NUMBERS = CELLS[3:8]
 STYLE = "light1"  # Excel's "Table Style Light 1": plain, with a rule under the header
 SYMBOLS = [
     ("[c]", "Confidential: the value rests on too few cases to publish (see note 1)."),
@@ -169,13 +168,12 @@ def write_workbook(
     notes_sheet.set_column_width(1, 120)
 
     formats: dict[str, object] = {}
-    written = 0
-    for number, (kpi_id, first, count, part) in enumerate(tables, start=1):
-        cells = rows.slice(first, count).select(CELLS)
-        _write_table(book, formats, number, kpis[kpi_id], cells, part, styles["title"])
-        written += count
-    book.close(str(path))
-    return written
+    for number, (kpi_id, _, count, part) in enumerate(tables, start=1):
+        _table_sheet(book, formats, number, kpis[kpi_id], count, part, styles["title"])
+    layout = bytes(book.save_to_buffer())
+    placed = [(f"Table_{number}", first, count) for number, (_, first, count, _) in enumerate(tables, start=1)]
+    splice_rows(layout, path, rows, placed, first_row=TEXT_ROWS + 2)
+    return sum(count for _, _, count in placed)
 
 
 def _text(sheet, row: int, column: int, text: str, style=None) -> None:
@@ -211,26 +209,21 @@ def _number_formats(book, formats: dict, kpi: dict) -> dict:
     return {"numerator": counts, "denominator": counts, "value": value, "ci_low": value, "ci_high": value}
 
 
-def _write_table(book, formats: dict, number: int, kpi: dict, cells: pa.Table, part: str, title) -> None:
+def _table_sheet(book, formats: dict, number: int, kpi: dict, rows: int, part: str, title) -> None:
+    """A table's sheet without its rows: title lines, the Excel table over `rows` rows under the
+    header, and the number columns' formats (which the rows spliced in later take)."""
     sheet = book.add_worksheet(f"Table_{number}")
     heading = f"Table {number}: {kpi['title']} ({kpi['unit']}), by force, breakdown and month{part}"
     _text(sheet, 0, 0, heading, title)
     _text(sheet, 1, 0, "This worksheet contains one table. [c] suppressed, [x] not available, [p] provisional "
                        "month; see the Notes worksheet (notes 1 to 5).")  # fmt: skip
     _text(sheet, 2, 0, f"Source: kpi_export, measure {kpi['kpi_id']}. {kpi['definition']}")
-    first = TEXT_ROWS + 1
-    sheet.write_dataframe(first, 0, cells, write_header=False, column_formats=_number_formats(book, formats, kpi))
-    # The symbols go into the number cells left empty (a null is never written): every number of a
-    # suppressed row is [c], any other missing number [x].
-    suppressed = pc.equal(cells["status"], "suppressed")
-    nothing = pa.scalar(None, pa.string())
-    symbols = pa.table({
-        name: pc.if_else(suppressed, "[c]", pc.if_else(pc.is_null(cells[name]), "[x]", nothing)) for name in NUMBERS
-    })  # fmt: skip
-    sheet.write_dataframe(first, CELLS.index(NUMBERS[0]), symbols, write_header=False)
-    _table(sheet, f"table_{number}", TEXT_ROWS, cells.num_rows, HEADERS, heading)
+    _table(sheet, f"table_{number}", TEXT_ROWS, rows, HEADERS, heading)
+    column_formats = _number_formats(book, formats, kpi)
     for column, width in enumerate((16, 16, 16, 14, 14, 14, 14, 14, 14)):
         sheet.set_column_width(column, width)
+        if CELLS[column] in column_formats:
+            sheet.set_column_format(column, column_formats[CELLS[column]])
 
 
 class WorkbookProcess:

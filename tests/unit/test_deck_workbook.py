@@ -8,6 +8,7 @@ import shutil
 import subprocess
 
 import openpyxl
+import pyarrow as pa
 import pytest
 
 from pipelines.deck.data import load_deck_data, workbook_rows
@@ -125,5 +126,36 @@ def test_a_workbook_process_that_fails_says_why(tmp_path):
     path = tmp_path / "no such folder" / "flight_deck.xlsx"
     process = WorkbookProcess(path, data.measures, data.extracts, "V1", 10, "Contact.")
     process.send(workbook_rows(con))
-    with pytest.raises(RuntimeError, match="(?s)no such folder.*OSError: failed to write .*No such file or directory"):
+    with pytest.raises(RuntimeError, match="(?s)no such folder.*FileNotFoundError.*No such file or directory"):
         process.result()
+
+
+def test_spliced_rows_keep_markup_spaces_and_missing_numbers_as_they_should_read(tmp_path):
+    # Rows written by hand: text that reads as markup, a leading space and a control character, and
+    # numbers that are missing (null), not finite (inf) or withheld (suppressed).
+    measure = {"kpi_id": "k", "title": "A <measure>", "unit": "share of cases", "kind": "proportion",
+               "definition": "Cases & more."}  # fmt: skip
+    rows = pa.table({
+        "kpi_id": ["k", "k", "k"],
+        "force_code": ["ALL", "F<1>", "F&2"],
+        "month": ["2026-01", "2026-02 [p]", "2026-03"],
+        "breakdown": ["all", " lead", "tab\x01here"],
+        "numerator": [3.0, None, 5.0],
+        "denominator": [4.0, 6.0, 7.0],
+        "value": [0.75, float("inf"), 5 / 7],
+        "ci_low": [0.1, 0.2, 0.3],
+        "ci_high": [0.9, None, 0.8],
+        "status": ["published", "published", "suppressed"],
+    })  # fmt: skip
+    path = tmp_path / "book.xlsx"
+    assert write_workbook(path, rows, [measure], [], "V1", 10, "Contact.") == 3
+    sheet = openpyxl.load_workbook(path)["Table_1"]
+    found = list(sheet.iter_rows(min_row=TEXT_ROWS + 2, values_only=True))
+    assert found == [
+        ("ALL", "2026-01", "all", 3, 4, 0.75, 0.1, 0.9, "published"),
+        ("F<1>", "2026-02 [p]", " lead", "[x]", 6, "[x]", 0.2, "[x]", "published"),
+        ("F&2", "2026-03", "tabhere", "[c]", "[c]", "[c]", "[c]", "[c]", "suppressed"),
+    ]
+    assert sheet["F5"].number_format == "0.0%" and sheet["D5"].number_format == "#,##0"
+    assert sheet.tables["table_1"].ref == f"A{TEXT_ROWS + 1}:I{TEXT_ROWS + 4}"
+    assert sheet.max_row == TEXT_ROWS + 4
