@@ -99,20 +99,20 @@ class _RowStream:
         return pending + sum(batch.num_rows for batch in self.reader)
 
 
-def splice_rows(frame_bytes: bytes, path: Path, rows: pa.Table, tables: list[tuple[str, int, int]],
+def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tuple[str, int]],
                 first_row: int) -> None:  # fmt: skip
     """Write the workbook `frame_bytes` (saved without table rows) to `path`, giving each table's sheet
-    its rows. `tables` are (sheet name, first row in `rows`, row count), in sheet order, covering
-    `rows` end to end; `first_row` is the worksheet row (counted from 1) of each table's first row."""
+    its rows. `cells` are the rows in table order, columns A to I; `tables` are (sheet name, row
+    count) in sheet order, taking `cells` end to end; `first_row` is the worksheet row (counted
+    from 1) of each table's first row."""
     frame = zipfile.ZipFile(io.BytesIO(frame_bytes))
     parts = sheet_parts(frame)
-    by_part = {parts[name]: (name, first, count) for name, first, count in tables}
-    starts = [first for _, first, _ in tables]
-    counts = [count for _, _, count in tables]
-    if starts != list(np.cumsum([0, *counts[:-1]])) or sum(counts) != rows.num_rows:
-        raise ValueError("the workbook's tables do not cover its rows end to end, in order")
+    by_part = {parts[name]: count for name, count in tables}
+    counts = [count for _, count in tables]
+    if sum(counts) != cells.num_rows:
+        raise ValueError("the workbook's tables do not hold its rows exactly")
     order = [part for part in frame.namelist() if part in by_part]
-    if order != [parts[name] for name, _, _ in tables]:
+    if order != [parts[name] for name, _ in tables]:
         raise ValueError("the workbook's table sheets are not stored in table order")
 
     count_styles, value_styles, heads = [], [], {}
@@ -123,9 +123,8 @@ def splice_rows(frame_bytes: bytes, path: Path, rows: pa.Table, tables: list[tup
         value_styles.append(_style_of(styles, VALUE_COLUMNS, part))
         heads[part] = xml
     # Per row, set-based: its worksheet row within its table, and its table's number formats.
-    sheet_row = np.arange(rows.num_rows, dtype=np.int64) - np.repeat(np.array(starts, dtype=np.int64), counts)
-    cells = rows.select(["force_code", "month", "breakdown", "numerator", "denominator", "value", "ci_low", "ci_high",
-                         "status"])  # fmt: skip
+    starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
+    sheet_row = np.arange(cells.num_rows, dtype=np.int64) - np.repeat(starts, counts)
     cells = cells.append_column("sheet_row", pa.array(sheet_row + first_row))
     cells = cells.append_column("count_style", pa.array(np.repeat(count_styles, counts).astype(np.int32)))
     cells = cells.append_column("value_style", pa.array(np.repeat(value_styles, counts).astype(np.int32)))
@@ -140,7 +139,7 @@ def splice_rows(frame_bytes: bytes, path: Path, rows: pa.Table, tables: list[tup
                 if part not in by_part:
                     book.writestr(part, frame.read(part))
                     continue
-                _, _, count = by_part[part]
+                count = by_part[part]
                 head, tail = _split_sheet(heads[part], part, first_row + count - 1)
                 with book.open(part, "w", force_zip64=True) as out:
                     out.write(head.encode("utf-8"))

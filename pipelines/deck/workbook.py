@@ -171,9 +171,9 @@ def write_workbook(
     for number, (kpi_id, _, count, part) in enumerate(tables, start=1):
         _table_sheet(book, formats, number, kpis[kpi_id], count, part, styles["title"])
     layout = bytes(book.save_to_buffer())
-    placed = [(f"Table_{number}", first, count) for number, (_, first, count, _) in enumerate(tables, start=1)]
-    splice_rows(layout, path, rows, placed, first_row=TEXT_ROWS + 2)
-    return sum(count for _, _, count in placed)
+    placed = [(f"Table_{number}", count) for number, (_, _, count, _) in enumerate(tables, start=1)]
+    splice_rows(layout, path, rows.select(CELLS), placed, first_row=TEXT_ROWS + 2)
+    return sum(count for _, count in placed)
 
 
 def _text(sheet, row: int, column: int, text: str, style=None) -> None:
