@@ -19,7 +19,7 @@ from pipelines.forces import inventory_forces, read_force_state
 from pipelines.kpi_partials import FORCE_TABLES
 from pipelines.kpis import KPIS
 from pipelines.rules import sql_literal
-from pipelines.warehouse import drop_other_kind, run_sql_file
+from pipelines.warehouse import drop_other_kind, read_sql, run_sql_file
 
 KEPT_TABLES = ("force_ranges", "force_supplied_files", "attrition_partials")
 ROLLUP_QUERIES = ["kpi/rollup/sums.sql", "kpi/rollup/counts.sql", "kpi/rollup/median.sql", "kpi/rollup/km_median.sql"]
@@ -181,8 +181,10 @@ def write_kpi_monthly(con, inputs: NationalInputs) -> int:
     for number, query in enumerate(ROLLUP_QUERIES):
         run_sql_file(con, query, create_table=f"kpi_rollup_{number}", temp=True)
         results.append(f"select * from kpi_rollup_{number}")
-    con.execute(f"create or replace temp table kpi_rows as {' union all '.join(results)}")
-    run_sql_file(con, "kpi/rollup/provisional.sql", create_table="kpi_rows_settled", temp=True)
+    # Views, not tables: kpi_monthly is the only table made of them, and each extra copy of 1.35 M
+    # national rows cost about 0.7 s (measured: roll-up 5.7 s with tables, 4.3 s with views).
+    con.execute(f"create or replace temp view kpi_rows as {' union all '.join(results)}")
+    con.execute(f"create or replace temp view kpi_rows_settled as {read_sql('kpi/rollup/provisional.sql')}")
     con.execute(
         "create or replace temp view kpi_results as select rows.*, catalogue.kind = 'proportion' as is_proportion "
         "from kpi_rows_settled as rows inner join kpi_catalogue as catalogue using (kpi_id)"
