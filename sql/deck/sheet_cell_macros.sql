@@ -1,11 +1,17 @@
 -- Worksheet XML for one cell (SpreadsheetML, ECMA-376 part 1, 18.3.1.4): text as an inline string,
 -- numbers as they are with the column's number format (its index in styles.xml).
--- Characters XML 1.0 cannot hold are dropped; &, < and > are escaped.
-create or replace macro xml_text(t) as replace(
-    replace(replace(regexp_replace(t, '[\x00-\x08\x0B\x0C\x0E-\x1F]', '', 'g'), '&', '&amp;'), '<', '&lt;'),
-    '>',
-    '&gt;'
-);
+-- Characters XML 1.0 cannot hold are dropped; &, < and > are escaped. Most text needs neither,
+-- and one search costs less than the four rewrites.
+create or replace macro xml_text(t) as
+case
+    when regexp_matches(t, '[\x00-\x08\x0B\x0C\x0E-\x1F&<>]')
+        then replace(
+            replace(replace(regexp_replace(t, '[\x00-\x08\x0B\x0C\x0E-\x1F]', '', 'g'), '&', '&amp;'), '<', '&lt;'),
+            '>',
+            '&gt;'
+        )
+    else t
+end;
 
 -- A text cell; a null is no cell at all (the cell stays empty). Leading or trailing spaces are kept.
 create or replace macro text_cell(ref, t) as
