@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.deck.charts import BUNDLE_NAME, javascript_bundle
 from pipelines.deck.data import load_deck_data
-from pipelines.deck.pages import number_charts, plan_pages, write_pages
+from pipelines.deck.pages import number_charts, plan_pages, table_rows, write_pages
 from tests.deck_fixtures import HIDDEN_FUNNEL, HIDDEN_SUPPRESSED, build
 
 CONTEXT = {"version_id": "V1", "min_denominator": 10, "min_denominator_note": "", "extracts": [],
@@ -148,6 +148,15 @@ def test_headings_are_in_order_and_text_is_escaped(tmp_path, chart_cache):
     assert re.search(r'<h2 id="s-\d+">Victim voice</h2>', html)
     levels = [int(h) for h in re.findall(r"<h([1-6])[ >]", html)]
     assert levels[0] == 1 and all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_a_number_table_escapes_every_cell_even_one_holding_the_separator_it_joins_cells_with():
+    rows = [["<F1>", "1.5%", "a & b", 'say "no"'], ["F\x002", "x<y"], ["only"]]
+    assert str(table_rows(rows)) == (
+        '<tr><th scope="row">&lt;F1&gt;</th><td>1.5%</td><td>a &amp; b</td><td>say &#34;no&#34;</td></tr>\n      '
+        '<tr><th scope="row">F\x002</th><td>x&lt;y</td></tr>\n      '
+        '<tr><th scope="row">only</th></tr>\n      '
+    )
 
 
 def test_a_warehouse_from_before_catalogue_1_1_still_gives_pages(tmp_path):
