@@ -93,10 +93,17 @@ def spc_spec(points: list[dict], unit: str, kind: str) -> ChartSpec:
 FUNNEL_WORDS = ["Within the limits", *(SIGNALS[k]["words"] for k in ("improvement", "concern", "neither"))]
 
 
-def funnel_spec(forces: list[dict], limits: list[dict], highlight: str | None) -> ChartSpec:
+def funnel_curve(limits: list[dict]) -> list[dict]:
+    """A KPI's funnel limits (kpi_funnel_limits rows) as the chart draws them; the same on every page,
+    so worked out once per KPI."""
+    return [{k: _clean(v) for k, v in row.items() if k != "kpi_id"} for row in limits]
+
+
+def funnel_spec(forces: list[dict], curve: list[dict], highlight: str | None) -> ChartSpec:
     """A funnel plot: each force's value against its denominator, the national value, and the 95%
-    (dashed) and 99.8% (solid) control limits as curves; a force beyond 99.8% is filled and shaped
-    by its signal, and the page's own force is a large dark-blue diamond labelled with its code."""
+    (dashed) and 99.8% (solid) control limits as curves (`funnel_curve`); a force beyond 99.8% is
+    filled and shaped by its signal, and the page's own force is a large dark-blue diamond labelled
+    with its code."""
     points = [
         {
             "force": f["force_code"], "n": _clean(f["denominator"]), "value": _clean(f["value"]),
@@ -105,7 +112,6 @@ def funnel_spec(forces: list[dict], limits: list[dict], highlight: str | None) -
         }
         for f in forces if not is_missing(f["value"])
     ]  # fmt: skip
-    curve = [{k: _clean(v) for k, v in row.items() if k != "kpi_id"} for row in limits]
     national = [{"national": curve[0]["national_value"]}] if curve else []
     present = tuple(w for w in FUNNEL_WORDS if any(p["signal"] == w for p in points))
     own = [p for p in points if p["force"] == highlight]

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from pipelines.deck.charts import ChartSpec, attrition_spec, funnel_spec, spc_spec
+from pipelines.deck.charts import ChartSpec, attrition_spec, funnel_curve, funnel_spec, spc_spec
 from pipelines.deck.data import Columns, DeckData, records
 from pipelines.deck.formatting import (
     BETTER_WORDS,
@@ -200,7 +200,7 @@ def _spc_chart(force: str, kpi: dict, series: Columns, span: tuple[int, int], la
     )  # fmt: skip
 
 
-def _funnel_chart(force: str, kpi: dict, records: list[dict], limits: list[dict]) -> Chart | None:
+def _funnel_chart(force: str, kpi: dict, records: list[dict], curve: list[dict]) -> Chart | None:
     if not records:
         return None
     highlight = None if force == "ALL" else force
@@ -235,7 +235,7 @@ def _funnel_chart(force: str, kpi: dict, records: list[dict], limits: list[dict]
         f"{beyond['above_99.8']} forces are above the 99.8% limit and {beyond['below_99.8']} below it."
     )
     return Chart(
-        kind="funnel", force=force, kpi_id=kpi["kpi_id"], spec=funnel_spec(records, limits, highlight),
+        kind="funnel", force=force, kpi_id=kpi["kpi_id"], spec=funnel_spec(records, curve, highlight),
         alt=" ".join(parts), caption=f"Forces compared over {window}",
         headers=["Force", "n", "Value", "95% limits", "99.8% limits", "Position"], rows=rows,
     )  # fmt: skip
@@ -317,7 +317,7 @@ def plan_pages(data: DeckData, min_denominator: int) -> list[Page]:
     latest = {(r["force_code"], r["kpi_id"]): r for r in records(data.latest)}
     series = _runs(list(zip(data.series["force_code"], data.series["kpi_id"], strict=True)))
     funnels = _grouped(records(data.funnel), "kpi_id")
-    limits = _grouped(records(data.funnel_limits), "kpi_id")
+    limits = {k: funnel_curve(rows) for k, rows in _grouped(records(data.funnel_limits), "kpi_id").items()}
     curves = _grouped(records(data.attrition), "force_code")
     pages = []
     for force in data.forces:

@@ -282,14 +282,14 @@ def test_a_chart_with_nothing_to_show_still_has_a_finite_size():
     """Found by the browser test: a legend over an empty domain made Vega size the SVG as 1.8e308."""
     import vl_convert
 
-    from pipelines.deck.charts import attrition_spec, funnel_spec, spc_spec
+    from pipelines.deck.charts import attrition_spec, funnel_curve, funnel_spec, spc_spec
 
     hidden = [{"month": f"2025-{m:02d}-01", "value": None, "centre": 0.5, "upper": 0.7, "lower": 0.3,
                "signal": "suppressed"} for m in range(1, 13)]  # fmt: skip
     limits = [{"kpi_id": "k", "denominator": 10.0, "national_value": 0.5, "lower_95": 0.2, "upper_95": 0.8,
                "lower_99_8": 0.1, "upper_99_8": 0.9}]  # fmt: skip
     hidden_force = [{"force_code": "F1", "denominator": None, "value": None, "signal": "suppressed"}]
-    specs = [spc_spec(hidden, "share of cases", "proportion"), funnel_spec(hidden_force, limits, "F1"),
+    specs = [spc_spec(hidden, "share of cases", "proportion"), funnel_spec(hidden_force, funnel_curve(limits), "F1"),
              attrition_spec([{"quarter": "2026 Q1", "day": 0, "withdrawn_share": None}])]  # fmt: skip
     # vl-convert draws with the same Vega as the pages' bundle, without a browser.
     for spec in specs:
