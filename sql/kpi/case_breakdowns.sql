@@ -1,8 +1,9 @@
 -- The breakdown values of every valid case, built once for the KPIs with case breakdowns:
 -- offence group (rape when offence_code starts 19), victim sex, age band, ethnicity,
--- relationship and domestic abuse, each as 'dimension=value', a blank code counting as unknown.
--- Each list of values also gets a short text key (`combination`), so the KPIs count items per
--- key, cheaper to group on than a list, before they look the values up. Grain: one row per case.
+-- relationship and domestic abuse, a blank code counting as unknown, with a short text key of
+-- them all (`combination`): the KPIs count items per key, cheaper to group on than a list, and
+-- look up its 'dimension=value' list in breakdown_combinations (built once per combination, not
+-- once per case). Grain: one row per case.
 with cases as (
     select * from valid_cases
 ),
@@ -31,16 +32,7 @@ values_of_case as (
 
 final as (
     select
-        force_code,
-        case_id,
-        [
-            'offence_group=' || offence_group,
-            'victim_sex=' || victim_sex,
-            'victim_age_band=' || victim_age_band,
-            'victim_ethnicity=' || victim_ethnicity,
-            'relationship=' || relationship,
-            'domestic_abuse=' || domestic_abuse
-        ] as case_breakdowns,
+        *,
         concat_ws(
             '|', offence_group, victim_sex, victim_age_band, victim_ethnicity, relationship, domestic_abuse
         ) as combination
