@@ -51,21 +51,21 @@ def environment() -> Environment:
 
 def table_rows(rows: list[list]) -> Markup:
     """A chart's number table body: each row a <tr> of its first cell as the row's header and the rest
-    as cells, every cell escaped. The national deck has about 2.7 million cells: one escape per row
-    (its cells joined by NUL, which escaping leaves alone) instead of one per cell takes the pages from
-    about 5 s to about 3 s. A row whose text holds a NUL itself is escaped cell by cell."""
+    as cells, every cell escaped. The national deck has about 2.7 million cells, so a row is escaped
+    in one call, its cells joined by NUL (which escaping leaves alone): 5.1 s to 4.2 s for the
+    national pages, measured. A row with a NUL in a cell is escaped cell by cell."""
     lines = []
     for row in rows:
         cells = [str(cell) for cell in row]
         text = "\0".join(cells)
         if text.count("\0") == len(cells) - 1:
             head, _, rest = str(escape(text)).partition("\0")
-            cells = [head, rest.replace("\0", "</td><td>")] if len(cells) > 1 else [head]
+            body = f"<td>{rest.replace(chr(0), '</td><td>')}</td>" if len(cells) > 1 else ""
         else:
-            cells = [str(escape(cell)) for cell in cells]
-        body = f"<td>{'</td><td>'.join(cells[1:])}</td>" if len(cells) > 1 else ""
-        lines.append(f'<tr><th scope="row">{cells[0]}</th>{body}</tr>')
-    return Markup("".join(f"{line}\n      " for line in lines))
+            head, *others = (str(escape(cell)) for cell in cells)
+            body = "".join(f"<td>{cell}</td>" for cell in others)
+        lines.append(f'<tr><th scope="row">{head}</th>{body}</tr>\n      ')
+    return Markup("".join(lines))
 
 
 def force_title(force: str) -> str:
