@@ -8,13 +8,16 @@ the layout is saved without the rows, and `splice_rows` copies it into the final
 each table's sheet its rows on the way: `sql/deck/sheet_rows.sql` turns every row into a
 `<row>` element (text as inline strings, numbers in their shortest exact form with the column's
 number format, `[c]` and `[x]` where a number is withheld or missing), read in batches and
-compressed straight into the file. About 6 s and 0.5 GB for the same rows.
+compressed straight into the file, the next batch written by DuckDB (on a thread of its own) while
+the last is compressed. About 7 s for the same rows (10 s with both on one thread), measured.
 """
 
 from __future__ import annotations
 
 import io
+import queue
 import re
+import threading
 import zipfile
 from pathlib import Path
 
@@ -75,19 +78,43 @@ def _text_bytes(array: pa.Array) -> memoryview:
 
 
 class _RowStream:
-    """sheet_rows.sql's rows in order, handed out a given number at a time."""
+    """sheet_rows.sql's rows in order, handed out a given number at a time. The batches are fetched
+    by a thread of their own, so DuckDB writes the next rows' XML while this thread compresses the
+    last ones (both let go of the GIL)."""
 
     def __init__(self, reader: pa.RecordBatchReader):
-        self.reader = reader
+        self.batches: queue.Queue = queue.Queue(maxsize=2)
+        self.fetcher = threading.Thread(target=self._fetch, args=(reader,), daemon=True)
+        self.fetcher.start()
         self.pending: pa.Array | None = None
+        self.ended = self.stopped = False
+
+    def _fetch(self, reader: pa.RecordBatchReader) -> None:
+        try:
+            for batch in reader:
+                if self.stopped:
+                    break
+                self.batches.put(batch.column(0))
+        except BaseException as error:  # handed to the writing thread, which raises it
+            self.batches.put(error)
+        else:
+            self.batches.put(None)
+
+    def _next(self) -> pa.Array | None:
+        if self.ended:
+            return None
+        item = self.batches.get()
+        if isinstance(item, BaseException):
+            raise item
+        self.ended = item is None
+        return item
 
     def write(self, count: int, out) -> None:
         while count:
             if self.pending is None or len(self.pending) == 0:
-                try:
-                    self.pending = self.reader.read_next_batch().column(0)
-                except StopIteration:
-                    raise ValueError("the workbook's tables hold more rows than were given") from None
+                self.pending = self._next()
+                if self.pending is None:
+                    raise ValueError("the workbook's tables hold more rows than were given")
             piece = self.pending.slice(0, count)
             out.write(_text_bytes(piece))
             self.pending = self.pending.slice(len(piece))
@@ -95,8 +122,20 @@ class _RowStream:
 
     def left_over(self) -> int:
         """Rows not handed out (none when every table took its own)."""
-        pending = len(self.pending) if self.pending is not None else 0
-        return pending + sum(batch.num_rows for batch in self.reader)
+        left = len(self.pending) if self.pending is not None else 0
+        while (batch := self._next()) is not None:
+            left += len(batch)
+        return left
+
+    def close(self) -> None:
+        """Stop fetching (after a failure half way) and wait for the fetching thread to end, so the
+        connection it reads is closed only after it."""
+        self.stopped = True
+        while self.fetcher.is_alive():
+            try:
+                self.batches.get(timeout=0.1)
+            except queue.Empty:
+                pass
 
 
 def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tuple[str, int]],
@@ -130,6 +169,7 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
     cells = cells.append_column("value_style", pa.array(np.repeat(value_styles, counts).astype(np.int32)))
 
     con = duckdb.connect(config={"threads": 1})  # the pages are being built beside it
+    stream = None
     try:
         con.register("workbook_cells", cells)
         con.execute(read_sql("deck/sheet_cell_macros.sql"))
@@ -148,6 +188,8 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
         if stream.left_over():
             raise ValueError("the workbook's rows outnumber its tables' rows")
     finally:
+        if stream is not None:
+            stream.close()
         con.close()
 
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+import threading
 
 import openpyxl
 import pyarrow as pa
 import pytest
 
+from pipelines.deck import sheet_rows
 from pipelines.deck.data import load_deck_data, workbook_rows
 from pipelines.deck.workbook import HEADERS, TEXT_ROWS, WorkbookProcess, cut_tables, write_workbook
 from tests.deck_fixtures import build
@@ -108,6 +110,41 @@ def test_tables_are_cut_under_the_row_limit_at_force_boundaries(tmp_path):
     data_rows = sum(sheet.max_row - TEXT_ROWS - 1 for sheet in book.worksheets[3:])
     assert data_rows == written == 168
     assert len(book.worksheets) - 3 == sum(math.ceil(n / 14) for n in (56, 42, 42, 28))  # 14 months per force
+
+
+def _table_rows(path) -> list[tuple]:
+    book = openpyxl.load_workbook(path)
+    return [row for sheet in book.worksheets[3:] for row in sheet.iter_rows(min_row=TEXT_ROWS + 2, values_only=True)]
+
+
+def test_rows_fetched_a_few_at_a_time_land_in_their_tables_in_order(tmp_path, monkeypatch):
+    # Batches of 5 rows cross the edges of tables of at most 20 rows: the workbook reads the same,
+    # row for row, as with every row in one batch, and holds every kpi_export row.
+    (tmp_path / "one").mkdir(), (tmp_path / "many").mkdir()
+    con, whole, _ = _write(tmp_path / "one", row_limit=20)
+    monkeypatch.setattr(sheet_rows, "BATCH_ROWS", 5)
+    _, batched, written = _write(tmp_path / "many", row_limit=20)
+    assert written == 168
+    assert _table_rows(batched) == _table_rows(whole)
+    assert len(_table_rows(batched)) == len(_expected(con)) == 168
+
+
+def test_a_workbook_failing_half_way_stops_fetching_its_rows(tmp_path, monkeypatch):
+    real = sheet_rows._split_sheet
+    calls = []
+
+    def fail_on_second_sheet(xml, part, last_row):
+        calls.append(part)
+        if len(calls) == 2:
+            raise ValueError(f"{part}: no single <sheetData> to put the rows in")
+        return real(xml, part, last_row)
+
+    monkeypatch.setattr(sheet_rows, "BATCH_ROWS", 5)
+    monkeypatch.setattr(sheet_rows, "_split_sheet", fail_on_second_sheet)
+    before = threading.active_count()
+    with pytest.raises(ValueError, match="no single <sheetData>"):
+        _write(tmp_path, row_limit=20)
+    assert threading.active_count() == before  # the fetching thread has ended
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is optional: not installed")
