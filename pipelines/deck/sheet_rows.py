@@ -9,12 +9,14 @@ each table's sheet its rows on the way: `sql/deck/sheet_rows.sql` turns every ro
 `<row>` element (text as inline strings, numbers in their shortest exact form with the column's
 number format, `[c]` and `[x]` where a number is withheld or missing), read in batches and
 compressed straight into the file, the next batch written by DuckDB (on a thread of its own) while
-the last is compressed. About 7 s for the same rows (10 s with both on one thread), measured.
+the last is compressed; each sheet's Excel table, laid out over one row, is extended to its rows.
+About 6 s for the same rows, measured.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 import queue
 import re
 import threading
@@ -154,13 +156,14 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
     if order != [parts[name] for name, _ in tables]:
         raise ValueError("the workbook's table sheets are not stored in table order")
 
-    count_styles, value_styles, heads = [], [], {}
+    count_styles, value_styles, heads, table_refs = [], [], {}, {}
     for part in order:
         xml = frame.read(part).decode("utf-8")
         styles = column_styles(xml)
         count_styles.append(_style_of(styles, COUNT_COLUMNS, part))
         value_styles.append(_style_of(styles, VALUE_COLUMNS, part))
         heads[part] = xml
+        table_refs[table_part(frame, part)] = first_row + by_part[part] - 1
     # Per row, set-based: its worksheet row within its table, and its table's number formats.
     starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
     sheet_row = np.arange(cells.num_rows, dtype=np.int64) - np.repeat(starts, counts)
@@ -176,6 +179,9 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
         stream = _RowStream(con.execute(read_sql("deck/sheet_rows.sql")).to_arrow_reader(BATCH_ROWS))
         with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as book:
             for part in frame.namelist():
+                if part in table_refs:
+                    book.writestr(part, _extend_table(frame.read(part).decode("utf-8"), part, table_refs[part]))
+                    continue
                 if part not in by_part:
                     book.writestr(part, frame.read(part))
                     continue
@@ -191,6 +197,25 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
         if stream is not None:
             stream.close()
         con.close()
+
+
+def table_part(frame: zipfile.ZipFile, sheet: str) -> str:
+    """The zip part of the one Excel table on a worksheet (from the sheet's relationships)."""
+    folder, name = sheet.rsplit("/", 1)
+    rels = frame.read(f"{folder}/_rels/{name}.rels").decode("utf-8")
+    targets = re.findall(r'<Relationship Id="[^"]+" Type="[^"]+/table" Target="([^"]+)"', rels)
+    if len(targets) != 1:
+        raise ValueError(f"{sheet}: not one Excel table but {len(targets)}")
+    return posixpath.normpath(posixpath.join(folder, targets[0]))
+
+
+def _extend_table(xml: str, part: str, last_row: int) -> str:
+    """The Excel table reaching the last row of the rows spliced under its header (it is laid out
+    over one row: rust_xlsxwriter's add_table takes about 1 µs a row, 1.4 s nationally)."""
+    xml, found = re.subn(r'(<table [^>]*\bref="[A-Z]+\d+:[A-Z]+)\d+"', rf'\g<1>{last_row}"', xml, count=1)
+    if found != 1 or "<autoFilter" in xml:
+        raise ValueError(f"{part}: no table range to extend")
+    return xml
 
 
 def _split_sheet(xml: str, part: str, last_row: int) -> tuple[str, str]:

@@ -168,8 +168,8 @@ def write_workbook(
     notes_sheet.set_column_width(1, 120)
 
     formats: dict[str, object] = {}
-    for number, (kpi_id, _, count, part) in enumerate(tables, start=1):
-        _table_sheet(book, formats, number, kpis[kpi_id], count, part, styles["title"])
+    for number, (kpi_id, _, _count, part) in enumerate(tables, start=1):
+        _table_sheet(book, formats, number, kpis[kpi_id], part, styles["title"])
     layout = bytes(book.save_to_buffer())
     placed = [(f"Table_{number}", count) for number, (_, _, count, _) in enumerate(tables, start=1)]
     splice_rows(layout, path, rows.select(CELLS), placed, first_row=TEXT_ROWS + 2)
@@ -209,16 +209,17 @@ def _number_formats(book, formats: dict, kpi: dict) -> dict:
     return {"numerator": counts, "denominator": counts, "value": value, "ci_low": value, "ci_high": value}
 
 
-def _table_sheet(book, formats: dict, number: int, kpi: dict, rows: int, part: str, title) -> None:
-    """A table's sheet without its rows: title lines, the Excel table over `rows` rows under the
-    header, and the number columns' formats (which the rows spliced in later take)."""
+def _table_sheet(book, formats: dict, number: int, kpi: dict, part: str, title) -> None:
+    """A table's sheet without its rows: title lines, the Excel table (laid out over one row under
+    its header: `splice_rows` extends it to the rows it writes), and the number columns' formats
+    (which the rows spliced in later take)."""
     sheet = book.add_worksheet(f"Table_{number}")
     heading = f"Table {number}: {kpi['title']} ({kpi['unit']}), by force, breakdown and month{part}"
     _text(sheet, 0, 0, heading, title)
     _text(sheet, 1, 0, "This worksheet contains one table. [c] suppressed, [x] not available, [p] provisional "
                        "month; see the Notes worksheet (notes 1 to 5).")  # fmt: skip
     _text(sheet, 2, 0, f"Source: kpi_export, measure {kpi['kpi_id']}. {kpi['definition']}")
-    _table(sheet, f"table_{number}", TEXT_ROWS, rows, HEADERS, heading)
+    _table(sheet, f"table_{number}", TEXT_ROWS, 1, HEADERS, heading)
     column_formats = _number_formats(book, formats, kpi)
     for column, width in enumerate((16, 16, 16, 14, 14, 14, 14, 14, 14)):
         sheet.set_column_width(column, width)

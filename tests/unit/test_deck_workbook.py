@@ -110,6 +110,10 @@ def test_tables_are_cut_under_the_row_limit_at_force_boundaries(tmp_path):
     data_rows = sum(sheet.max_row - TEXT_ROWS - 1 for sheet in book.worksheets[3:])
     assert data_rows == written == 168
     assert len(book.worksheets) - 3 == sum(math.ceil(n / 14) for n in (56, 42, 42, 28))  # 14 months per force
+    # Each sheet's one Excel table spans its header and every row under it, and no more.
+    for sheet in book.worksheets[3:]:
+        (table,) = sheet.tables.values()
+        assert table.ref == f"A{TEXT_ROWS + 1}:I{sheet.max_row}" and sheet.max_row > TEXT_ROWS + 2
 
 
 def _table_rows(path) -> list[tuple]:
