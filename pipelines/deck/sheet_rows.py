@@ -86,10 +86,11 @@ class _RowStream:
 
     def __init__(self, reader: pa.RecordBatchReader):
         self.batches: queue.Queue = queue.Queue(maxsize=2)
-        self.fetcher = threading.Thread(target=self._fetch, args=(reader,), daemon=True)
-        self.fetcher.start()
         self.pending: pa.Array | None = None
         self.ended = self.stopped = False
+        # Started last: the thread may run at once and reads the state above.
+        self.fetcher = threading.Thread(target=self._fetch, args=(reader,), daemon=True)
+        self.fetcher.start()
 
     def _fetch(self, reader: pa.RecordBatchReader) -> None:
         try:

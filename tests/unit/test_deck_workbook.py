@@ -3,6 +3,7 @@ kpi_export's, the [c] [x] [p] symbols, and tables cut under Excel's row limit.""
 
 from __future__ import annotations
 
+import io
 import math
 import shutil
 import subprocess
@@ -131,6 +132,18 @@ def test_rows_fetched_a_few_at_a_time_land_in_their_tables_in_order(tmp_path, mo
     assert written == 168
     assert _table_rows(batched) == _table_rows(whole)
     assert len(_table_rows(batched)) == len(_expected(con)) == 168
+
+
+def test_the_row_stream_is_ready_before_its_fetching_thread_runs(monkeypatch):
+    # Found by the suite (once in a run): the thread read a flag the stream had not set yet. Here the
+    # thread runs to its end inside start(), before the constructor's next line.
+    monkeypatch.setattr(threading.Thread, "start", lambda thread: thread.run())
+    rows = pa.record_batch([pa.array(["<row r=\"5\"/>", "<row r=\"6\"/>"])], names=["row_xml"])
+    stream = sheet_rows._RowStream(pa.RecordBatchReader.from_batches(rows.schema, [rows]))
+    out = io.BytesIO()
+    stream.write(2, out)
+    assert out.getvalue() == b'<row r="5"/><row r="6"/>' and stream.left_over() == 0
+    stream.close()
 
 
 def test_a_workbook_failing_half_way_stops_fetching_its_rows(tmp_path, monkeypatch):
