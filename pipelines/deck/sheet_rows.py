@@ -164,7 +164,7 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
         count_styles.append(_style_of(styles, COUNT_COLUMNS, part))
         value_styles.append(_style_of(styles, VALUE_COLUMNS, part))
         heads[part] = xml
-        table_refs[table_part(frame, part)] = first_row + by_part[part] - 1
+        table_refs[_table_part(frame, part)] = first_row + by_part[part] - 1
     # Per row, set-based: its worksheet row within its table, and its table's number formats.
     starts = np.cumsum([0, *counts[:-1]], dtype=np.int64)
     sheet_row = np.arange(cells.num_rows, dtype=np.int64) - np.repeat(starts, counts)
@@ -200,7 +200,7 @@ def splice_rows(frame_bytes: bytes, path: Path, cells: pa.Table, tables: list[tu
         con.close()
 
 
-def table_part(frame: zipfile.ZipFile, sheet: str) -> str:
+def _table_part(frame: zipfile.ZipFile, sheet: str) -> str:
     """The zip part of the one Excel table on a worksheet (from the sheet's relationships)."""
     folder, name = sheet.rsplit("/", 1)
     rels = frame.read(f"{folder}/_rels/{name}.rels").decode("utf-8")
@@ -212,9 +212,12 @@ def table_part(frame: zipfile.ZipFile, sheet: str) -> str:
 
 def _extend_table(xml: str, part: str, last_row: int) -> str:
     """The Excel table reaching the last row of the rows spliced under its header (it is laid out
-    over one row: rust_xlsxwriter's add_table takes about 1 µs a row, 1.4 s nationally)."""
+    over one row: rust_xlsxwriter's add_table takes about 1 µs a row, 1.4 s nationally). The
+    tables have no filter buttons, so there is no filter range to extend as well."""
+    if "<autoFilter" in xml:
+        raise ValueError(f"{part}: a table with a filter range, which would need extending too")
     xml, found = re.subn(r'(<table [^>]*\bref="[A-Z]+\d+:[A-Z]+)\d+"', rf'\g<1>{last_row}"', xml, count=1)
-    if found != 1 or "<autoFilter" in xml:
+    if found != 1:
         raise ValueError(f"{part}: no table range to extend")
     return xml
 

@@ -168,7 +168,7 @@ def write_workbook(
     notes_sheet.set_column_width(1, 120)
 
     formats: dict[str, object] = {}
-    for number, (kpi_id, _, _count, part) in enumerate(tables, start=1):
+    for number, (kpi_id, _, _, part) in enumerate(tables, start=1):
         _table_sheet(book, formats, number, kpis[kpi_id], part, styles["title"])
     layout = bytes(book.save_to_buffer())
     placed = [(f"Table_{number}", count) for number, (_, _, count, _) in enumerate(tables, start=1)]
