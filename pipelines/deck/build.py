@@ -42,22 +42,21 @@ def write_deck(
         with _without_cycle_collection():
             pages = plan_pages(data, min_denominator)
             number_charts(pages)
-        planned = time.perf_counter()
-        bundle = javascript_bundle(chart_cache)
-        bundled = time.perf_counter()
-        extracts = data.extracts
-        context = {
-            "version_id": version_id,
-            "min_denominator": min_denominator,
-            "min_denominator_note": (
-                f"shares resting on fewer than {min_denominator} are suppressed" if min_denominator
-                else "no figure is suppressed"
-            ),
-            "extracts": extracts,
-            "latest_extract": max((iso_date(e["extract_date"]) for e in extracts), default="none"),
-            "contact": contact,
-        }
-        with _without_cycle_collection():
+            planned = time.perf_counter()
+            bundle = javascript_bundle(chart_cache)
+            bundled = time.perf_counter()
+            extracts = data.extracts
+            context = {
+                "version_id": version_id,
+                "min_denominator": min_denominator,
+                "min_denominator_note": (
+                    f"shares resting on fewer than {min_denominator} are suppressed" if min_denominator
+                    else "no figure is suppressed"
+                ),
+                "extracts": extracts,
+                "latest_extract": max((iso_date(e["extract_date"]) for e in extracts), default="none"),
+                "contact": contact,
+            }
             counts = write_pages(pages, folder, context, bundle)
         written = time.perf_counter()
         counts["flight_deck.xlsx"] = workbook.result()
