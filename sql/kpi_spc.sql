@@ -80,8 +80,12 @@ limits as (
         count(*) filter (where is_baseline) as baseline_points,
         min(period) filter (where is_baseline) as baseline_from,
         max(period) filter (where is_baseline) as baseline_to,
-        avg(value order by period) filter (where is_baseline) as centre,
-        avg(moving_range order by period) filter (where is_baseline_range) as mean_moving_range
+        -- fsum (Kahan-Babuska) rather than avg: a plain sum of twenty 1/3s is 1 ulp short, which
+        -- would put points that lie on the centre to one side of it.
+        fsum(value order by period) filter (where is_baseline)
+        / count(*) filter (where is_baseline) as centre,
+        fsum(moving_range order by period) filter (where is_baseline_range)
+        / count(*) filter (where is_baseline_range) as mean_moving_range
     from baseline_points
     group by force_code, kpi_id
 ),

@@ -205,6 +205,17 @@ def test_point_on_the_centre_breaks_a_shift(tmp_path):
     assert rules(rows) == [None] * len(values)
 
 
+def test_a_series_on_its_centre_has_no_signal_however_many_points(tmp_path):
+    # Found by the reference comparison: twenty months of exactly 1/3 have centre 1/3, and every
+    # point lies on the centre and on both limits (every moving range is 0), so no rule fires. A
+    # mean summed naively in floating point comes out 1 ulp under 1/3, which put every point above
+    # the centre (a shift) and beyond the upper limit.
+    values = [1 / 3] * 20
+    rows = run_spc(tmp_path, {("NA", "up_kpi"): values})[("NA", "up_kpi")]
+    assert rows[0]["centre"] == 1 / 3 and rows[0]["upper_limit"] == rows[0]["lower_limit"] == 1 / 3
+    assert rules(rows) == [None] * 20 and set(signals(rows)) == {"common_cause"}
+
+
 def test_longer_shift_flags_every_point_of_the_run(tmp_path):
     values = shift_series([11.0] * 9)
     rows = run_spc(tmp_path, {("NA", "up_kpi"): values})[("NA", "up_kpi")]
