@@ -6,9 +6,10 @@ one Vega-Lite spec per chart as JSON; a small script in the page draws them as S
 
 Building a layered altair chart costs a tenth of a second or more, far too much once per series
 (about 3,000 charts for 43 forces), so each kind of chart (SPC chart, funnel plot, attrition
-curves) is built once with altair as a template whose variable parts are named placeholders. A
-chart is the template with its look filled in (the value axis's format, which legend entries it
-shows), kept per look, plus its own numbers as Vega-Lite named datasets.
+curves) is a template, built with altair by `chart_templates` and kept in `chart_templates.json`,
+whose variable parts are named placeholders. A chart is the template with its look filled in (the
+value axis's format, which legend entries it shows), kept per look, plus its own numbers as
+Vega-Lite named datasets.
 """
 
 from __future__ import annotations
@@ -20,22 +21,20 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 
-import altair as alt
 import vl_convert
 
+from pipelines.deck.chart_templates import FUNNEL_WORDS, LEGEND, TEMPLATES_FILE, Y_FORMAT
 from pipelines.deck.formatting import SIGNALS, is_missing, is_percent
 
-WIDTH, HEIGHT = 560, 190
-INK, SUBTLE, LIMIT = "#212b32", "#4c6272", "#768692"
-HIGHLIGHT = "#005eb8"
-QUARTER_DASHES = [[1, 0], [6, 3], [2, 2], [8, 3, 2, 3]]
-QUARTER_COLOURS = ["#005eb8", "#ae2573", "#006747", "#8a1538"]
-VEGA_LITE = alt.SCHEMA_VERSION.lstrip("v")
+
+@cache
+def _stored_templates() -> dict:
+    return json.loads(TEMPLATES_FILE.read_text(encoding="utf-8"))
+
+
+VEGA_LITE = _stored_templates()["vega_lite"]  # the version the templates (and so the bundle) are for
 BUNDLE_NAME = f"vega-bundle-vl-convert-{vl_convert.__version__}-vega-lite-{VEGA_LITE}.js"
 INSTALLED_BUNDLE = Path(sys.prefix) / "share" / "flightdeck" / BUNDLE_NAME
-
-# Placeholders in a template, each replaced by a JSON value per look.
-Y_FORMAT, LEGEND = "@@y_format@@", "@@legend@@"
 
 
 def _clean(value):
@@ -88,9 +87,6 @@ def spc_spec(points: list[dict], unit: str, kind: str) -> ChartSpec:
     provisional = [p["month"] for p in points if p["signal"] == "provisional"]
     band = [{"start": provisional[0], "end": provisional[-1], "label": "provisional"}] if provisional else []
     return ChartSpec("spc", (y_format(unit, kind), present), {"points": rows, "band": band})
-
-
-FUNNEL_WORDS = ["Within the limits", *(SIGNALS[k]["words"] for k in ("improvement", "concern", "neither"))]
 
 
 def funnel_curve(limits: list[dict]) -> list[dict]:
@@ -153,112 +149,8 @@ def _layout(kind: str, look: tuple) -> str:
 
 @cache
 def _template(kind: str) -> str:
-    """The kind's altair chart, built once, as JSON text with placeholders."""
-    chart = {"spc": _spc_chart, "funnel": _funnel_chart, "attrition": _attrition_chart}[kind]()
-    return json.dumps(_finish(chart), separators=(",", ":"), sort_keys=True)
-
-
-def _spc_chart():
-    words = [s["words"] for s in SIGNALS.values()]
-    fill = alt.Scale(domain=words, range=[s["colour"] for s in SIGNALS.values()])
-    shape = alt.Scale(domain=words, range=[s["shape"] for s in SIGNALS.values()])
-    x = alt.X("month:T", axis=alt.Axis(format="%Y", title=None, tickCount="year", labelColor=SUBTLE))
-    y_axis = alt.Axis(format=Y_FORMAT, title=None, tickCount=5)
-    y_scale = alt.Scale(zero=False, nice=True)
-    base = alt.Chart(alt.Data(name="points")).encode(x=x)
-    band = alt.Chart(alt.Data(name="band"))
-    layers = [
-        band.mark_rect(color="#e8edee", xOffset=-4, x2Offset=4).encode(x="start:T", x2="end:T"),
-        band.mark_text(align="right", baseline="top", dx=3, dy=2, color=INK, fontSize=10).encode(
-            x="end:T", y=alt.value(0), text="label:N"
-        ),
-    ]
-    for column, dash in (("upper", [4, 3]), ("lower", [4, 3]), ("centre", [1, 0])):
-        layers.append(
-            base.mark_line(color=LIMIT, strokeDash=dash, strokeWidth=1.2).encode(
-                y=alt.Y(f"{column}:Q", axis=y_axis, scale=y_scale)
-            )
-        )
-    y = alt.Y("value:Q", axis=y_axis, scale=y_scale)
-    layers.append(base.mark_line(color=SUBTLE, strokeWidth=1.2).encode(y=y))
-    layers.append(
-        base.mark_point(filled=True, size=42, stroke=INK, strokeWidth=0.8, opacity=1).encode(
-            y=y, fill=alt.Fill("signal:N", scale=fill, legend=LEGEND),
-            shape=alt.Shape("signal:N", scale=shape, legend=LEGEND),
-        )
-    )  # fmt: skip
-    lettered = base.transform_filter("datum.letter != ''")
-    layers.append(lettered.mark_text(dy=-10, fontSize=10, fontWeight="bold", color=INK).encode(y=y, text="letter:N"))
-    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
-
-
-def _funnel_chart():
-    colours = {"Within the limits": "#d8dde0", **{s["words"]: s["colour"] for s in SIGNALS.values()}}
-    shapes = {"Within the limits": "circle", **{s["words"]: s["shape"] for s in SIGNALS.values()}}
-    y = alt.Axis(format=".0%", title=None, tickCount=5)
-    y_scale = alt.Scale(zero=False, nice=True)
-    x_title = "n (denominator over the window)"
-    line = alt.Chart(alt.Data(name="limits")).encode(x=alt.X("denominator:Q", title=x_title))
-    layers = [
-        line.mark_line(color=LIMIT, strokeDash=dash, strokeWidth=1.2).encode(
-            y=alt.Y(f"{column}:Q", axis=y, scale=y_scale)
-        )
-        for column, dash in (("upper_99_8", [1, 0]), ("lower_99_8", [1, 0]), ("upper_95", [4, 3]),
-                             ("lower_95", [4, 3]))
-    ]  # fmt: skip
-    layers.append(alt.Chart(alt.Data(name="national")).mark_rule(color=INK, strokeWidth=1).encode(
-            y=alt.Y("national:Q", scale=y_scale)
-        ))  # fmt: skip
-    layers.append(
-        alt.Chart(alt.Data(name="others"))
-        .mark_point(filled=True, size=40, stroke=INK, strokeWidth=0.7, opacity=1)
-        .encode(
-            x=alt.X("n:Q", title=x_title),
-            y=alt.Y("value:Q", axis=y, scale=y_scale),
-            fill=alt.Fill("signal:N", scale=alt.Scale(domain=FUNNEL_WORDS, range=[colours[w] for w in FUNNEL_WORDS]),
-                          legend=LEGEND),
-            shape=alt.Shape("signal:N", scale=alt.Scale(domain=FUNNEL_WORDS, range=[shapes[w] for w in FUNNEL_WORDS]),
-                            legend=LEGEND),
-        )
-    )  # fmt: skip
-    mark = alt.Chart(alt.Data(name="own")).encode(
-        x=alt.X("n:Q", title=x_title), y=alt.Y("value:Q", axis=y, scale=y_scale)
-    )
-    layers.append(mark.mark_point(filled=True, shape="diamond", size=170, color=HIGHLIGHT, stroke=INK, opacity=1))
-    layers.append(mark.mark_text(dx=10, align="left", fontWeight="bold", color=HIGHLIGHT).encode(text="force:N"))
-    return alt.layer(*layers).properties(width=WIDTH, height=HEIGHT)
-
-
-def _attrition_chart():
-    # Quarters are labelled "2026 Q1": a nominal scale sorts them in time, and takes the colours
-    # and dashes in that order.
-    colour = alt.Scale(range=QUARTER_COLOURS)
-    dash = alt.Scale(range=QUARTER_DASHES)
-    x = alt.X("day:Q", title="days since report", scale=alt.Scale(domain=[0, 365]),
-              axis=alt.Axis(values=[0, 7, 30, 90, 180, 270, 365]))  # fmt: skip
-    y = alt.Y("share:Q", axis=alt.Axis(format=".0%", title=None, tickCount=5))
-    lines = (
-        alt.Chart(alt.Data(name="curves"))
-        .mark_line(strokeWidth=1.8)
-        .encode(x=x, y=y, color=alt.Color("quarter:N", scale=colour, legend=LEGEND),
-                strokeDash=alt.StrokeDash("quarter:N", scale=dash, legend=LEGEND))
-    )  # fmt: skip
-    labels = (
-        alt.Chart(alt.Data(name="ends"))
-        .mark_text(align="left", dx=4, fontSize=10)
-        .encode(x=x, y=y, text="quarter:N", color=alt.Color("quarter:N", scale=colour, legend=LEGEND))
-    )
-    return alt.layer(lines, labels).properties(width=WIDTH, height=HEIGHT)
-
-
-def _finish(chart) -> dict:
-    return (
-        chart.configure(font="Arial, Helvetica, sans-serif", aria=False)
-        .configure_view(stroke="#d8dde0")
-        .configure_axis(labelColor=SUBTLE, labelFontSize=11, titleColor=INK, gridColor="#eef1f2")
-        .configure_legend(labelLimit=0, labelFontSize=11, labelColor=INK, titleColor=INK, symbolStrokeColor=INK)
-        .to_dict(validate=False)
-    )
+    """The kind's template (from `chart_templates.json`) as compact JSON text with placeholders."""
+    return json.dumps(_stored_templates()["templates"][kind], separators=(",", ":"), sort_keys=True)
 
 
 def javascript_bundle(cache_dir: Path | None = None) -> str:

@@ -167,6 +167,36 @@ def test_a_warehouse_from_before_catalogue_1_1_still_gives_pages(tmp_path):
     assert all(m.funnel is None for p in pages for s in p.sections for m in s["measures"])
 
 
+def test_the_stored_chart_templates_are_what_altair_builds_with_the_installed_version():
+    # A run reads the three templates from chart_templates.json instead of building them; the file
+    # must be exactly what the builders make now, else `python -m pipelines.deck.chart_templates`.
+    from pipelines.deck import chart_templates
+
+    stored = json.loads(chart_templates.TEMPLATES_FILE.read_text(encoding="utf-8"))
+    built = chart_templates.build()
+    assert stored["vega_lite"] == alt_schema_version() == built["vega_lite"]
+    assert sorted(stored["templates"]) == ["attrition", "funnel", "spc"]
+    for kind in stored["templates"]:
+        assert stored["templates"][kind] == built["templates"][kind], (
+            f"chart_templates.json's {kind} template is out of date: run python -m pipelines.deck.chart_templates"
+        )
+
+
+def test_a_run_reads_the_chart_templates_without_importing_altair():
+    # Importing altair and building the templates cost about a third of a second of every run.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, pipelines.definitions\n"
+        "from pipelines.deck import charts\n"
+        "assert all('@@' in charts._template(k) for k in ('spc', 'funnel', 'attrition'))\n"
+        "print(sorted(m for m in ('altair', 'jsonschema') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_the_vega_bundle_is_built_once_and_kept_under_its_versions(tmp_path, monkeypatch):
     import vl_convert
 
