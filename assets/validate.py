@@ -87,7 +87,7 @@ def contract_suites(context, settings: FlightDeckSettings) -> AssetCheckResult:
     if pending:
         folders = sorted(set(pending.values()))
         valid = {t.name: [f"{folder}/valid/{t.name}.parquet" for folder in folders] for t in TABLES}
-        for table, result in run_gate(valid, paths.state / "tmp", log=context.log.info).items():
+        for table, result in run_gate(valid, settings.limits, log=context.log.info).items():
             rows += result.rows
             for rule_id, count in result.failures.items():
                 failures[rule_id] = count

@@ -22,7 +22,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.duck import DuckDBLimits
 
 _process: subprocess.Popen | None = None
 
@@ -53,13 +56,13 @@ def stop() -> None:
         process.errors.close()
 
 
-def run(valid_files: dict[str, list[str]], work: Path | None) -> dict | None:
+def run(valid_files: dict[str, list[str]], limits: DuckDBLimits | None) -> dict | None:
     """The gate's results from the started process; None if none was started."""
     global _process
     if _process is None:
         return None
     process, _process = _process, None
-    answer, _ = process.communicate(pickle.dumps((valid_files, work)))
+    answer, _ = process.communicate(pickle.dumps((valid_files, limits)))
     with process.errors:
         process.errors.seek(0)
         said = [line for line in process.errors.read().decode("utf-8", "replace").splitlines() if line.strip()]
@@ -82,9 +85,9 @@ def _serve() -> int:
     request = sys.stdin.buffer.read()
     if not request:  # the run ended without gating
         return 0
-    valid_files, work = pickle.loads(request)
+    valid_files, limits = pickle.loads(request)
     try:
-        answer = ("results", gate_here(valid_files, work))
+        answer = ("results", gate_here(valid_files, limits))
     except Exception as error:  # the parent raises it: a full disk is named as one
         try:
             answer = ("error", error)

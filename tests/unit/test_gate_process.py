@@ -9,6 +9,7 @@ import pytest
 
 from pipelines import gate_process
 from pipelines.contract import TABLES
+from pipelines.duck import DuckDBLimits
 from pipelines.extract_store import stage_and_screen
 from pipelines.extracts import inspect_extract
 from pipelines.quality import gate_here, run_gate
@@ -35,23 +36,27 @@ def valid_files(tmp_path_factory) -> dict[str, list[str]]:
 
 
 def test_the_gate_in_its_own_process_finds_what_the_gate_here_finds(valid_files, tmp_path):
-    here = gate_here(valid_files, tmp_path)
+    limits = DuckDBLimits("512MB", 2, str(tmp_path / "spill"))
+    here = gate_here(valid_files, limits)
     gate_process.start()
     worker = gate_process._process
-    there = run_gate(valid_files, tmp_path)
+    there = run_gate(valid_files, limits)
     assert worker.returncode == 0  # the results came from that process, which has ended
     assert there == here
     assert there["cases"].failures == {"cases.victim_sex.code_list": 1}
     assert there["cases"].examples["cases.victim_sex.code_list"] == ["F"]
     assert all(result.success for name, result in there.items() if name != "cases")
-    assert there["cases"].rows == duckdb.execute(f"select count(*) from '{valid_files['cases'][0]}'").fetchone()[0]
+    for table in TABLES:  # every suite's rows, those that passed included
+        assert there[table.name].rows == duckdb.execute(
+            f"select count(*) from '{valid_files[table.name][0]}'"
+        ).fetchone()[0]
 
 
 def test_an_error_in_the_gate_process_is_raised_in_the_run(valid_files, tmp_path):
     missing = {**valid_files, "devices": [str(tmp_path / "no-such.parquet")]}
     gate_process.start()
     with pytest.raises(duckdb.IOException, match="no-such.parquet"):
-        run_gate(missing, tmp_path)
+        run_gate(missing, DuckDBLimits(temp_directory=str(tmp_path)))
 
 
 def test_a_gate_process_not_used_is_ended():
