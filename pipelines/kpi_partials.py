@@ -25,7 +25,7 @@ from pipelines.duck import DuckDBLimits, connect
 from pipelines.faults import checkpoint
 from pipelines.kpis import CASE_BREAKDOWNS, KPIS
 from pipelines.rules import sql_literal
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import read_sql, run_sql_file
 
 # What each kind leaves for the roll-up, one table (and Parquet file) per shape.
 PARTIAL_DDL = {
@@ -52,27 +52,34 @@ def _parquet(paths: list[Path]) -> str:
     return "read_parquet([" + ", ".join(sql_literal(str(p)) for p in paths) + "])"
 
 
+def kpi_partial_query(kpi) -> str:
+    """One KPI's steps as one query: the forces taking part (kpi_ranges), its items query
+    (kpi_raw_items), the range filter (kpi_items_all with breakdowns, else kpi_items), the
+    breakdown step if any (kpi_items), then its kind's partial query. Each step's file is a CTE
+    named as the table the next step reads, so DuckDB runs them as one pipeline instead of
+    storing every step's rows (for 43 forces 15 s against 25 s, the same partials)."""
+    in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
+    steps = [("kpi_ranges", "kpi/kpi_ranges.sql"), ("kpi_raw_items", f"kpi/{kpi.sql_path.name}"),
+             (in_range, "kpi/items_in_range.sql")]  # fmt: skip
+    partial = f"kpi/partial/{kpi.kind}.sql"
+    if kpi.breakdowns == CASE_BREAKDOWNS:  # proportions: counted per combination of case values
+        partial = "kpi/partial/proportion_by_case.sql"
+    elif kpi.breakdown_path:
+        steps.append(("kpi_items", f"kpi/breakdowns/{kpi.breakdown_path.name}"))
+    ctes = ",\n".join(f"{name} as (\n{read_sql(path)}\n)" for name, path in steps)
+    return f"with {ctes}\nselect * from (\n{read_sql(partial)}\n)"
+
+
 def _kpi_partials(con) -> None:
     for name, columns in PARTIAL_DDL.items():
         con.execute(f"create table {name} ({columns})")
+    con.execute(read_sql("macros.sql"))
     for kpi in KPIS:
-        ranges = {"required_file": kpi.requires_file}
-        run_sql_file(con, "kpi/kpi_ranges.sql", ranges, create_table="kpi_ranges", temp=True)
-        run_sql_file(con, f"kpi/{kpi.sql_path.name}", dict(kpi.params), create_table="kpi_raw_items", temp=True)
-        in_range = "kpi_items_all" if kpi.breakdowns else "kpi_items"
-        run_sql_file(con, "kpi/items_in_range.sql", create_table=in_range, temp=True)
-        partial = f"kpi/partial/{kpi.kind}.sql"
-        if kpi.breakdowns == CASE_BREAKDOWNS:  # proportions: counted per combination of case values
-            partial = "kpi/partial/proportion_by_case.sql"
-        elif kpi.breakdown_path:
-            run_sql_file(con, f"kpi/breakdowns/{kpi.breakdown_path.name}", create_table="kpi_items", temp=True)
-        run_sql_file(con, partial, create_table="kpi_partial", temp=True)
         target = KIND_TABLE[kpi.kind]
         kind = "$kind, " if target == "kpi_sum_partials" else ""
-        con.execute(
-            f"insert into {target} select $kpi_id, {kind}* from kpi_partial",
-            {"kpi_id": kpi.kpi_id, **({"kind": kpi.kind} if kind else {})},
-        )
+        query = f"insert into {target} select $kpi_id, {kind}* from (\n{kpi_partial_query(kpi)}\n)"
+        params = {"kpi_id": kpi.kpi_id, "kind": kpi.kind, "required_file": kpi.requires_file, **dict(kpi.params)}
+        con.execute(query, {name: value for name, value in params.items() if f"${name}" in query})
 
 
 def compute_partials(
