@@ -11,6 +11,7 @@ email, NHS number, National Insurance number, PNC or crime reference number. Con
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 ABBREVIATIONS = {
@@ -57,6 +58,7 @@ def words_of(column: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+@lru_cache(maxsize=4096)  # the same few dozen headers come back in every extract of an inbox
 def identifier_like(column: str) -> bool:
     """Does a column name look like a direct identifier (name, date of birth, phone, ...)?"""
     words = words_of(column)

@@ -149,9 +149,9 @@ def _parquet_list(paths: list[Path]) -> str:
 
 
 def gate_database_sql(valid_files: dict[str, list[Path]], limits: DuckDBLimits) -> list[str]:
-    """The statements that make the gate's database: views `gate_<table>`, the rows each suite
-    checks (one per table), read straight from the valid Parquet files of the extracts being
-    gated, under the run's DuckDB limits."""
+    """The statements that make the gate's database under the run's DuckDB limits: `gate_<table>`,
+    the rows each suite checks (one per table), read straight from the valid Parquet files of
+    the extracts being gated (a view, or a table for rows that look up their case)."""
     statements = [f"set memory_limit = {sql_literal(limits.memory_limit)}", f"set threads = {int(limits.threads)}"]
     if limits.temp_directory:
         statements.append(f"set temp_directory = {sql_literal(limits.temp_directory)}")

@@ -62,3 +62,20 @@ def test_newest_by_instant_then_greater_id_and_rejections_never_used():
     results = {"F/a": result(1, 0), "F/b": result(1, 0)}
     verdicts = {v.extract.extract_id: (v.status, v.reasons) for v in judge(extracts, results, 0.05)}
     assert verdicts == {"F/a": ("superseded", []), "F/b": ("used", []), "F/c": ("rejected", ["bad"])}
+
+
+def test_an_inventory_written_again_is_read_again_and_what_a_reader_changes_stays_its_own(tmp_path):
+    # Inventories are parsed once per process while the file stays the same (a nightly reads its
+    # inventory several times); a new inventory in the same place must be read, not the old one.
+    from pipelines.forces import read_inventory, write_inventory
+
+    started = datetime(2026, 6, 3, tzinfo=UTC)
+    write_inventory(tmp_path, "run-1", [extract("F/old", OLD)], started)
+    found = read_inventory(tmp_path)
+    assert found[0] == "run-1" and [e.extract_id for e in found[1]] == ["F/old"]
+    found[1][0].reject(None, "changed by one reader")
+    assert read_inventory(tmp_path)[1][0].problems == []  # the next reader gets its own extracts
+    write_inventory(tmp_path, "run-2", [extract("F/old", OLD), extract("F/new", NEW)], started)
+    assert [e.extract_id for e in read_inventory(tmp_path)[1]] == ["F/old", "F/new"]
+    assert read_inventory(tmp_path, "run-1")[0] == "run-1"  # each run's own inventory, as before
+    assert read_inventory(tmp_path, "run-2")[1][1].extracted_at == NEW
