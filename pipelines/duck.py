@@ -36,6 +36,14 @@ class DuckDBLimits:
             or (str(default_temp) if default_temp else None),
         )
 
+    def config(self) -> dict:
+        """DuckDB's settings for these limits (the spill folder made if it is missing)."""
+        config = {"memory_limit": self.memory_limit, "threads": self.threads}
+        if self.temp_directory:
+            Path(self.temp_directory).mkdir(parents=True, exist_ok=True)
+            config["temp_directory"] = self.temp_directory
+        return config
+
     def share(self, parts: int) -> DuckDBLimits:
         """The limits for one of `parts` connections working side by side."""
         parts = max(1, parts)
@@ -56,10 +64,6 @@ def _bytes(text: str) -> int:
 def connect(database: str | Path = ":memory:", limits: DuckDBLimits | None = None, read_only: bool = False):
     """A DuckDB connection with the run's limits applied."""
     limits = limits or DuckDBLimits.from_env()
-    config = {"memory_limit": limits.memory_limit, "threads": limits.threads}
-    if limits.temp_directory:
-        Path(limits.temp_directory).mkdir(parents=True, exist_ok=True)
-        config["temp_directory"] = limits.temp_directory
-    con = duckdb.connect(str(database), read_only=read_only, config=config)
+    con = duckdb.connect(str(database), read_only=read_only, config=limits.config())
     con.execute("set enable_progress_bar = false")
     return con

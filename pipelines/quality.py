@@ -152,9 +152,7 @@ def gate_database_sql(valid_files: dict[str, list[Path]], limits: DuckDBLimits) 
     """The statements that make the gate's database under the run's DuckDB limits: `gate_<table>`,
     the rows each suite checks (one per table), read straight from the valid Parquet files of
     the extracts being gated (a view, or a table for rows that look up their case)."""
-    statements = [f"set memory_limit = {sql_literal(limits.memory_limit)}", f"set threads = {int(limits.threads)}"]
-    if limits.temp_directory:
-        statements.append(f"set temp_directory = {sql_literal(limits.temp_directory)}")
+    statements = [f"set {name} = {sql_literal(str(value))}" for name, value in limits.config().items()]
     for table in TABLES:
         statements.append(
             f"create view valid_{table.name} as select * from read_parquet({_parquet_list(valid_files[table.name])})"
@@ -193,8 +191,6 @@ def gate_here(valid_files: dict[str, list[Path]], limits: DuckDBLimits | None = 
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     limits = limits or DuckDBLimits.from_env()
-    if limits.temp_directory:
-        Path(limits.temp_directory).mkdir(parents=True, exist_ok=True)
     # The gate's rows are kept in a DuckDB database in memory, not in a file: writing DuckDB's
     # compressed storage took 3.8 s of the national gate's 9.5 s (measured 2026-12-03). It is
     # named, so GX's own connection (the same driver, the same settings) opens the same database;

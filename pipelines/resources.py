@@ -123,12 +123,8 @@ def settings_from_env(**overrides) -> FlightDeckSettings:
 
 def warehouse_of(settings: FlightDeckSettings) -> DuckDBResource:
     """The embedded DuckDB warehouse the national steps write, with the run's limits."""
-    limits = settings.limits
     Path(settings.warehouse).parent.mkdir(parents=True, exist_ok=True)
-    config = {"memory_limit": limits.memory_limit, "threads": limits.threads}
-    if limits.temp_directory:
-        config["temp_directory"] = limits.temp_directory
-    return DuckDBResource(database=str(Path(settings.warehouse).absolute()), connection_config=config)
+    return DuckDBResource(database=str(Path(settings.warehouse).absolute()), connection_config=settings.limits.config())
 
 
 class RunLock(ConfigurableResource):
