@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipelines.contract import SCHEMA_MAJOR, TABLES, Table
+from pipelines.csvscan import column_at
 from pipelines.identifiers import identifier_like
 
 LONDON = ZoneInfo("Europe/London")
@@ -197,7 +198,10 @@ def read_manifest(extract: Extract, run_started: datetime | None = None) -> None
         return
     extract.manifest_sha256 = hashlib.sha256(data).hexdigest()
     try:
-        manifest = json.loads(data.decode("utf-8-sig"))
+        manifest = json.loads(data.decode("utf-8-sig"), object_pairs_hook=_object_without_repeated_keys)
+    except RepeatedKey as error:
+        extract.reject("manifest.json", f"key {_shown(error.args[0])} is given twice")
+        return
     except UnicodeDecodeError as error:
         extract.reject("manifest.json", f"byte {error.start + 1}: not valid UTF-8")
         return
@@ -211,7 +215,10 @@ def read_manifest(extract: Extract, run_started: datetime | None = None) -> None
         extract.reject("manifest.json", "must be a JSON object")
         return
     version = manifest.get("schema_version")
-    if not isinstance(version, str) or not re.fullmatch(rf"{SCHEMA_MAJOR}(\.\d+)*", version):
+    if version is not None and not isinstance(version, str):
+        kind = "true or false" if isinstance(version, bool) else JSON_KINDS.get(type(version), "not text")
+        extract.reject("manifest.json", f'schema_version {_shown(version)} is {kind}; it must be text such as "1.1"')
+    elif not isinstance(version, str) or not re.fullmatch(rf"{SCHEMA_MAJOR}(\.\d+)*", version):
         extract.reject("manifest.json", f"schema_version {_shown(version)} is not supported (expected 1.x)")
     else:
         extract.schema_version = version
@@ -229,6 +236,22 @@ def read_manifest(extract: Extract, run_started: datetime | None = None) -> None
             source if len(source) <= SOURCE_SYSTEM_MAX
             else f"{source[:SOURCE_SYSTEM_MAX]}... (truncated from {len(source):,} characters)"
         )  # fmt: skip
+
+
+JSON_KINDS = {int: "a number", float: "a number", list: "a list", dict: "an object"}
+
+
+class RepeatedKey(ValueError):
+    """A JSON object with a key given twice (json keeps the last one without a word)."""
+
+
+def _object_without_repeated_keys(pairs: list[tuple]) -> dict:
+    seen = set()
+    for key, _value in pairs:
+        if key in seen:
+            raise RepeatedKey(key)
+        seen.add(key)
+    return dict(pairs)
 
 
 def _shown(value) -> str:
@@ -296,10 +319,25 @@ def scan_file(path: Path) -> tuple[str, str | None]:
     return digest.hexdigest(), None
 
 
+CR = b"\r"
+
+
+class HeaderError(ValueError):
+    """A header line that cannot be read; the message gives the line and column."""
+
+
 def read_header(handle) -> list[str]:
     """Column names from the first line of an open CSV file (a BOM is tolerated)."""
-    first = handle.readline(HEADER_MAX_BYTES)
-    text = first.decode("utf-8-sig").rstrip("\r\n")
+    line = handle.readline(HEADER_MAX_BYTES).removeprefix(b"\xef\xbb\xbf").removesuffix(b"\n").removesuffix(b"\r")
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HeaderError(f"line 1, column {column_at(line, 0, error.start)}: not valid UTF-8") from None
+    if "\r" in text:  # a line end of neither kind (a file with CR line ends has one long first line)
+        raise HeaderError(
+            f"line 1, column {column_at(line, 0, line.index(CR))}: a carriage return that does not end a line "
+            "(lines end with LF or CRLF)"
+        )
     return next(csv.reader([text]), []) if text else []
 
 
@@ -319,8 +357,8 @@ def check_file(extract: Extract, table: Table, hashes=None) -> None:
     except OSError as error:
         extract.reject(table.file_name, f"cannot be read: {_reason(error)}")
         return
-    except UnicodeDecodeError as error:
-        extract.reject(table.file_name, f"line 1, byte {error.start + 1}: not valid UTF-8")
+    except HeaderError as error:
+        extract.reject(table.file_name, str(error))
         return
     found.columns = tuple(header)
     seen: set[str] = set()

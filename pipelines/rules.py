@@ -14,22 +14,23 @@ from pipelines.contract import TABLES, Column, Table
 
 # Strict text forms. DuckDB's casts alone are too lenient (they take `2026-2-3`, and a
 # timestamp without an offset in the session zone), so a value must match its pattern
-# *and* cast.
-DATE_PATTERN = r"\d{4}-\d{2}-\d{2}"
+# *and* cast. Year 0000 is no calendar date (DuckDB would read it as 1 BC); years 0001-9999.
+YEAR_PATTERN = r"(000[1-9]|00[1-9]\d|0[1-9]\d{2}|[1-9]\d{3})"
+DATE_PATTERN = YEAR_PATTERN + r"-\d{2}-\d{2}"
 TIMESTAMP_PATTERN = (
-    r"\d{4}-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
+    YEAR_PATTERN + r"-\d{2}-\d{2}[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?"
     r"(Z|[+-]([01]\d|2[0-3])(:?[0-5]\d)?)"
 )
 INTEGER_PATTERN = r"-?\d+"
 NUMBER_PATTERN = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
-MONTH_PATTERN = r"\d{4}-(0[1-9]|1[0-2])"
+MONTH_PATTERN = YEAR_PATTERN + r"-(0[1-9]|1[0-2])"
 BOOLEAN_VALUES = ("true", "false")
 
 TYPE_HINTS = {
     "date": "a date YYYY-MM-DD",
     "timestamp": "an ISO 8601 timestamp with an offset or Z",
     "integer": "a whole number",
-    "number": "a number",
+    "number": "a finite number",
     "boolean": "true or false",
     "month": "a month YYYY-MM",
 }
@@ -62,7 +63,9 @@ def typed_expression(column: Column) -> str:
     if column.type == "integer":
         return f"case when regexp_full_match({raw}, '{INTEGER_PATTERN}') then try_cast({raw} as bigint) end"
     if column.type == "number":
-        return f"case when regexp_full_match({raw}, '{NUMBER_PATTERN}') then try_cast({raw} as double) end"
+        # `1e400` matches the pattern but casts to infinity, which no measure can use.
+        number = f"try_cast({raw} as double)"
+        return f"case when regexp_full_match({raw}, '{NUMBER_PATTERN}') and isfinite({number}) then {number} end"
     if column.type == "month":
         return f"case when regexp_full_match({raw}, '{MONTH_PATTERN}') then cast({raw} || '-01' as date) end"
     raise ValueError(f"unknown column type {column.type!r}")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
-from pipelines.contract import Table
+from pipelines.contract import Column, Table
 from pipelines.csvscan import CsvStructureError, layout_of, locate
 from pipelines.rules import sql_literal
 
@@ -33,17 +34,26 @@ def stage_table_ddl(table: Table) -> str:
     return f"create or replace table stage_{table.name} (extract_id varchar, line_number bigint, {columns})"
 
 
-def _identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _reader(path: Path, columns: list[str]) -> str:
-    spec = ", ".join(f"{sql_literal(c)}: 'VARCHAR'" for c in columns)
+    """DuckDB's reader of the file, its columns named by position (`c1`, `c2`, ...): the header's
+    own names may be anything (`ordinality`, names DuckDB takes as equal, an empty name, a NUL)."""
+    spec = ", ".join(f"'c{number}': 'VARCHAR'" for number in range(1, len(columns) + 1))
     return (
         f"read_csv({sql_literal(str(path))}, header = true, auto_detect = false, delim = ',', quote = '\"', "
         f"escape = '\"', columns = {{{spec}}}, strict_mode = true, null_padding = false, "
         "store_rejects = true, rejects_table = 'csv_rejects', rejects_scan = 'csv_reject_scans')"
     )
+
+
+def _as_read(column: Column, number: int | None) -> str:
+    """A contract column from the file's field `number` (absent: all null). A text value of only
+    spaces or tabs is a blank field, so a null: `   ` is no case_id, and no suspect_id. Values of
+    other types need no such care: their parse and code-list rules already refuse spaces."""
+    if number is None:
+        return f"null::varchar as {column.name}"
+    if column.type == "string":
+        return f"case when trim(rows.c{number}, ' \t') = '' then null else rows.c{number} end as {column.name}"
+    return f"rows.c{number} as {column.name}"
 
 
 FIELD_COUNTS = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -83,10 +93,8 @@ def load_csv(con, extract_id: str, table: Table, path: Path, columns: list[str],
         layout = layout_of(path)
     except CsvStructureError as problem:
         raise MalformedCsv(f"{where}: {problem}") from None
-    present = set(columns)
-    select = ", ".join(
-        f"{_identifier(n)} as {n}" if n in present else f"null::varchar as {n}" for n in table.column_names
-    )
+    position = {name: number for number, name in reversed(list(enumerate(columns, start=1)))}
+    select = ", ".join(_as_read(column, position.get(column.name)) for column in table.columns)
     if layout.record_lines is None:
         line, join = "rows.ordinality + 1", ""
     else:
@@ -95,15 +103,21 @@ def load_csv(con, extract_id: str, table: Table, path: Path, columns: list[str],
         line, join = "record_lines.line", "inner join record_lines on record_lines.record = rows.ordinality"
     con.execute("drop table if exists csv_rejects; drop table if exists csv_reject_scans")
     before = con.execute(f"select count(*) from stage_{table.name}").fetchone()[0]
-    con.execute(
-        f"""
-        insert into stage_{table.name}
-        select $extract_id, {line}, {select}
-        from {_reader(path, columns)} with ordinality as rows
-        {join}
-        """,
-        {"extract_id": extract_id},
-    )
+    try:
+        con.execute(
+            f"""
+            insert into stage_{table.name}
+            select $extract_id, {line}, {select}
+            from {_reader(path, columns)} with ordinality as rows
+            {join}
+            """,
+            {"extract_id": extract_id},
+        )
+    except (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.BinderException) as error:
+        # The scan above catches every fault known to stop the reader; one it does not know is
+        # still this file's problem, never the run's.
+        first_line = (str(error).splitlines() or [type(error).__name__])[0][:200]
+        raise MalformedCsv(f"{where}: the CSV reader cannot read the file: {first_line}") from None
     rows = con.execute(f"select count(*) from stage_{table.name}").fetchone()[0] - before
     problems = _rejects(con, path, where)
     if layout.record_lines is not None:

@@ -41,6 +41,14 @@ def hostile(tmp_path_factory):
     chatty = extract(inbox, "CHATTY", manifest={"schema_version": "1.1", "force_code": "CHATTY",
                                                  "extracted_at": T, "source_system": "x" * 5000})  # fmt: skip
     forged = extract(inbox, "FORGE", folder="2026\x1b[31m\nused       FORGE    fake")
+    # Found by probing: each of these stopped the whole run, GOOD included.
+    mixed = extract(inbox, "MIXED") / "cases.csv"
+    mixed.write_bytes(mixed.read_bytes().replace(b"\n", b"\r\n", 1))  # a CRLF header over LF rows
+    odd_names = extract(inbox, "ODDNAME") / "cases.csv"
+    header, *rows = odd_names.read_text().splitlines()
+    odd_names.write_text("\n".join([header + ",ordinality,CASE_ID,", *(row + ",x,y," for row in rows)]) + "\n")
+    year_zero = extract(inbox, "YEARNIL") / "cases.csv"
+    year_zero.write_text(year_zero.read_text().replace("2026-05-10", "0000-01-01", 1))
     # Without the capabilities that let root read anything, permissions are what an operator sees.
     run = subprocess.run(
         ["setpriv", "--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search",
@@ -59,7 +67,7 @@ def hostile(tmp_path_factory):
 def test_the_good_force_publishes_and_the_exit_code_says_some_were_rejected(hostile):
     run = hostile["run"]
     assert run.returncode == 1, run.stderr
-    assert [e["force_code"] for e in hostile["manifest"]["extracts"]] == ["CHATTY", "FORGE", "GOOD"]
+    assert [e["force_code"] for e in hostile["manifest"]["extracts"]] == ["CHATTY", "FORGE", "GOOD", "ODDNAME"]
     assert "Traceback" not in run.stderr
 
 
@@ -75,6 +83,8 @@ def test_the_good_force_publishes_and_the_exit_code_says_some_were_rejected(host
         ("PASSWD/2026-10-31", "cases.csv: cannot be read: cases.csv is a symbolic link"),
         ("OTHER/2026-10-31", "devices.csv: cannot be read: devices.csv is a symbolic link"),
         ("LINKDIR", "is a symbolic link; it is not followed"),
+        ("MIXED/2026-10-31", "cases.csv: line 2: ends with LF where line 1 ends with CRLF"),
+        ("YEARNIL/2026-10-31", "cases.csv: 1 of 12 rows quarantined (8.3%)"),
     ],
 )
 def test_each_odd_extract_is_rejected_with_its_reason(hostile, extract_id, reason):

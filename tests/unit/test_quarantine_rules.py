@@ -39,6 +39,9 @@ CASES = [
     (case("C20", suspect_age="-1", suspect_sex="female"), {"cases.suspect_age.range"}),
     (case("C21", reported_date="2026-06-15", victim_sex=None), set()),  # on D_T itself: valid
     (case("C22", suspect_id="S1"), set()),  # the case with a suspect that the suspect actions point at
+    (case("C23", reported_date="0000-01-01"), {"cases.reported_date.parse"}),  # year 0: not a calendar date
+    (case("   "), {"cases.case_id.required"}),  # only spaces: a blank field
+    (case("C25", suspect_id=" \t "), set()),  # a blank suspect_id: no suspect identified
 ]  # fmt: skip
 
 DEVICES = [
@@ -57,6 +60,8 @@ DEVICES = [
     (dict(device_id="V10", case_id="C01", owner="suspect"), {"devices.device_id.unique"}),
     (dict(device_id="V10", case_id="C01", owner="suspect"), {"devices.device_id.unique"}),
     (dict(device_id="V12", case_id="C01", owner="victim", consent="yes"), {"devices.consent.code_list"}),
+    (dict(device_id="V13", case_id="C01", owner="victim", seized_at="0000-03-01T10:00:00Z"),
+     {"devices.seized_at.parse"}),  # year 0
 ]  # fmt: skip
 
 CONTACTS = [
@@ -84,6 +89,12 @@ WORKFORCE = [
      {"workforce.officer_id_month.unique"}),
     (dict(officer_id="O3", month="2026-01", accredited="false", contracted_days="21", sickness_days="0"),
      {"workforce.officer_id_month.unique"}),
+    (dict(officer_id="O4", month="2026-01", accredited="true", contracted_days="20", sickness_days="1e400"),
+     {"workforce.sickness_days.parse"}),  # beyond a double: it would be read as infinity
+    (dict(officer_id="O5", month="2026-01", accredited="true", contracted_days="-1e400", sickness_days="0"),
+     {"workforce.contracted_days.parse"}),
+    (dict(officer_id="O6", month="0000-01", accredited="true", contracted_days="20", sickness_days="0"),
+     {"workforce.month.parse"}),  # year 0
 ]  # fmt: skip
 
 def action(case_id="C22", action="arrest", action_date="2026-02-01", **fields):
@@ -185,7 +196,8 @@ def test_quarantine_is_published_with_file_line_and_reason(run):
 
 def test_only_valid_rows_reach_the_valid_tables(run):
     _, warehouse = run
-    assert [r[0] for r in query(warehouse, "select case_id from valid_cases order by case_id")] == ["C01", "C21", "C22"]
+    valid = query(warehouse, "select case_id, suspect_id from valid_cases order by case_id")
+    assert valid == [("C01", None), ("C21", None), ("C22", "S1"), ("C25", None)]
     assert query(warehouse, "select count(*) from valid_contacts")[0][0] == 2
 
 

@@ -5,6 +5,7 @@ import pytest
 from dagster import build_sensor_context
 
 from pipelines.contract import CASES, CONTACTS, TABLES
+from pipelines.csvscan import CsvLayout
 from pipelines.extracts import identifier_like, inspect_extract
 from pipelines.resources import settings_from_env
 from pipelines.sensors import new_extract_sensor
@@ -74,6 +75,101 @@ def test_quoting_and_encoding_faults_reject_the_file_naming_line_and_column(tmp_
 def test_doubled_quotes_and_quoted_separators_are_values(tmp_path):
     rows = stage(tmp_path, HEADER + b'"C,1",2026-01-01,"say ""hi"""\n')
     assert rows == [(2, "C,1", 'say "hi"')]
+
+
+def inspected_contacts(tmp_path, text: bytes):
+    """contacts.csv with `text` in an extract of its own, inspected; and the problems found in it."""
+    folder = tmp_path / "X"
+    folder.mkdir()
+    (folder / "contacts.csv").write_bytes(text)
+    extract = inspect_extract(folder, tmp_path)
+    return extract, [p for p in extract.problems if "contacts.csv" in p]
+
+
+@pytest.mark.parametrize(
+    "header, ignored",
+    [
+        (b"case_id,contact_date,contact_type,ordinality", ("ordinality",)),  # the reader's own column name
+        (b"case_id,contact_date,contact_type,CASE_ID", ("CASE_ID",)),  # the same name to SQL, not to the contract
+        (b"case_id,contact_date,contact_type,Notes,notes", ("Notes", "notes")),
+        (b"case_id,contact_date,contact_type,", ("",)),  # a trailing separator on every line
+        (b"case_id,contact_date,contact_type,note\x00x", ("note\\x00x",)),
+    ],
+)
+def test_any_ignored_column_name_is_read_past(tmp_path, header, ignored):
+    extras = header.count(b",") - 2
+    extract, problems = inspected_contacts(tmp_path, header + b"\nC1,2026-01-01,update" + b",x" * extras + b"\n")
+    assert problems == []
+    found = extract.files["contacts"]
+    assert found.ignored_columns == ignored
+    con = duckdb.connect()
+    con.execute(stage_table_ddl(CONTACTS))
+    assert load_csv(con, "X", CONTACTS, found.path, list(found.columns)) == 1
+    assert con.execute("select line_number, case_id, contact_type from stage_contacts").fetchall() == [
+        (2, "C1", "update")
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        # DuckDB's reader takes one kind of line end per file; mixing them stopped the whole run.
+        (b"C1,2026-01-01,update\r\nC2,2026-01-02,other\n", r"line 3: ends with LF where line 1 ends with CRLF"),
+        (b"C1,2026-01-01,update\n\r\n", r"line 3: ends with CRLF where line 1 ends with LF"),
+        (b"C1,2\r026-01-01,update\n", r"line 2, column 2: a carriage return that does not end a line"),
+        # The reader drops one empty field too many without a word.
+        (b"C1,2026-01-01,update\nC2,2026-01-02,other,\n", r"line 3: record has 4 fields, the header has 3$"),
+        (b'"C1",2026-01-01,"update",""\n', r"line 2: record has 4 fields, the header has 3$"),
+        # One message for a line of spaces, not a second, false one about the next line.
+        (b"C1,2026-01-01,update\n   \nC2,2026-01-02,other\n", r"line 3: record has 1 fields, the header has 3$"),
+    ],
+)
+def test_line_end_and_field_count_faults_reject_the_file_naming_the_line(tmp_path, body, message):
+    header = b"case_id,contact_date,contact_type\r\n" if body.startswith(b"C1,2026-01-01,update\r\n") else HEADER
+    with pytest.raises(MalformedCsv, match=r"^X/contacts.csv: " + message):
+        stage(tmp_path, header + body)
+
+
+def test_an_error_of_the_csv_reader_is_the_files_problem_not_the_runs(tmp_path, monkeypatch):
+    import pipelines.staging
+
+    # Without the scan's check, mixed line ends stop DuckDB's reader with an error of its own.
+    monkeypatch.setattr(pipelines.staging, "layout_of", lambda path: CsvLayout(None))
+    with pytest.raises(MalformedCsv, match=r"^X/contacts.csv: the CSV reader cannot read the file: .*state machine"):
+        stage(tmp_path, HEADER + b"C1,2026-01-01,update\r\nC2,2026-01-02,other\n")
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (b"case_id,contact_date,contact_type\rC1,2026-01-01,update\r",
+         "X/contacts.csv: line 1, column 3: a carriage return that does not end a line (lines end with LF or CRLF)"),
+        (b"case_id,contact_date,con\xfftact_type\nC1,2026-01-01,update\n",
+         "X/contacts.csv: line 1, column 3: not valid UTF-8"),
+    ],
+)  # fmt: skip
+def test_a_header_that_cannot_be_read_is_rejected_naming_file_line_and_column(tmp_path, text, message):
+    assert inspected_contacts(tmp_path, text)[1] == [message]
+
+
+def test_a_manifest_key_given_twice_is_rejected(tmp_path):
+    folder = tmp_path / "X"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(
+        '{"schema_version": "1.1", "force_code": "AAA", "extracted_at": "2026-10-31T23:00:00Z", "force_code": "BBB"}'
+    )
+    problems = inspect_extract(folder, tmp_path).problems
+    assert "X/manifest.json: key 'force_code' is given twice" in problems
+
+
+def test_a_schema_version_that_is_not_text_is_named_as_such(tmp_path):
+    folder = tmp_path / "X"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(
+        '{"schema_version": 1.1, "force_code": "AAA", "extracted_at": "2026-10-31T23:00:00Z"}'
+    )
+    problems = inspect_extract(folder, tmp_path).problems
+    assert 'X/manifest.json: schema_version 1.1 is a number; it must be text such as "1.1"' in problems
 
 
 def test_identifier_like_names():
