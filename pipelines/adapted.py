@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,13 +35,20 @@ class Adapted:
 
 
 def _export_key(folder: Path, hashes: FileHashes) -> str:
+    """The export's identity: its code and every regular file's content. Links and other special
+    files (a FIFO would block the read forever) count by kind only; the adapter refuses to read them."""
     files = []
     for top, _dirs, names in os.walk(folder, followlinks=False):
         for name in names:
             path = Path(top) / name
             relative = path.relative_to(folder).as_posix()
-            files.append((relative, "link" if path.is_symlink() else hashes.sha256(path)))
+            kind = path.lstat().st_mode
+            files.append((relative, hashes.sha256(path) if stat.S_ISREG(kind) else f"special {stat.S_IFMT(kind)}"))
     return key_of("adapt", code_fingerprint("adapt"), sorted(files))
+
+
+class RefusedFile(Exception):
+    """A file of a raw export that the nightly will not read."""
 
 
 def _run_file(paths: RunPaths, run_id: str) -> Path:
@@ -78,6 +86,11 @@ def adapt_raw_exports(paths: RunPaths, hashes: FileHashes, run_id: str, log=None
 
 
 def _adapt_into(folder: Path, target: Path, log) -> None:
+    mapping = folder / MAPPING_FILE
+    if mapping.is_symlink():
+        raise RefusedFile(f"{MAPPING_FILE} is a symbolic link; it is not followed (nothing outside the inbox is read)")
+    if not stat.S_ISREG(mapping.lstat().st_mode):
+        raise RefusedFile(f"{MAPPING_FILE} is not a regular file")
     target.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

@@ -181,25 +181,26 @@ def command_run(args: argparse.Namespace) -> int:
 
 def _command_run(args: argparse.Namespace) -> int:
     from pipelines import locks
+    from pipelines.env import SettingProblem
     from pipelines.paths import PathProblem, check_paths
     from pipelines.resources import settings_from_env
 
     started = datetime.now(UTC)
     raise_on_signals()
-    # Paths not given on the command line come from FLIGHTDECK_* or the defaults, read in one
-    # place (pipelines/resources.py) for the CLI, the UI and the scheduler alike.
-    settings = settings_from_env(
-        inbox=args.extracts and str(Path(args.extracts).absolute()),
-        out_dir=args.out and str(Path(args.out).absolute()),
-        warehouse=args.warehouse and str(Path(args.warehouse).absolute()),
-        quarantine_threshold=args.quarantine_threshold,
-        spc_baselines=args.spc_baselines,
-        min_denominator=args.min_denominator,
-    )
-    paths = settings.paths
     try:
+        # Paths not given on the command line come from FLIGHTDECK_* or the defaults, read in one
+        # place (pipelines/resources.py) for the CLI, the UI and the scheduler alike.
+        settings = settings_from_env(
+            inbox=args.extracts and str(Path(args.extracts).absolute()),
+            out_dir=args.out and str(Path(args.out).absolute()),
+            warehouse=args.warehouse and str(Path(args.warehouse).absolute()),
+            quarantine_threshold=args.quarantine_threshold,
+            spc_baselines=args.spc_baselines,
+            min_denominator=args.min_denominator,
+        )
+        paths = settings.paths
         check_paths(paths)
-    except PathProblem as problem:
+    except (SettingProblem, PathProblem) as problem:
         print(f"flightdeck: {problem}; nothing was published", file=sys.stderr)
         return EXIT_FAILED
     log_file = None
@@ -414,7 +415,11 @@ def main(argv: list[str] | None = None) -> int:
     # Dagster's notices about its own beta parameters are for its developers, not for operators.
     warnings.filterwarnings("ignore", message=r".*(is currently in beta|is superseded|is deprecated).*")
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except Exception as error:  # `run` ends its own failures; any other command's end here, in one line
+        print(f"flightdeck {args.command}: {printable(describe(error))}", file=sys.stderr)
+        return EXIT_FAILED
 
 
 def entry() -> None:

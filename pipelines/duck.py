@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import env
+
 DEFAULT_MEMORY_LIMIT = "3GB"
 
 
@@ -28,12 +30,10 @@ class DuckDBLimits:
     @classmethod
     def from_env(cls, default_temp: Path | None = None) -> DuckDBLimits:
         """Limits from FLIGHTDECK_DUCKDB_* variables, with the defaults above."""
-        threads = os.environ.get("FLIGHTDECK_DUCKDB_THREADS")
         return cls(
-            memory_limit=os.environ.get("FLIGHTDECK_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
-            threads=int(threads) if threads else (os.cpu_count() or 1),
-            temp_directory=os.environ.get("FLIGHTDECK_DUCKDB_TEMP_DIRECTORY")
-            or (str(default_temp) if default_temp else None),
+            memory_limit=env.text("FLIGHTDECK_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+            threads=env.whole("FLIGHTDECK_DUCKDB_THREADS", os.cpu_count() or 1, minimum=1),
+            temp_directory=env.text("FLIGHTDECK_DUCKDB_TEMP_DIRECTORY", str(default_temp) if default_temp else None),
         )
 
     def config(self) -> dict:
@@ -47,18 +47,19 @@ class DuckDBLimits:
     def share(self, parts: int) -> DuckDBLimits:
         """The limits for one of `parts` connections working side by side."""
         parts = max(1, parts)
-        memory = _bytes(self.memory_limit) // parts
+        memory = memory_bytes(self.memory_limit) // parts
         return DuckDBLimits(f"{max(memory // (1 << 20), 64)}MB", max(1, self.threads // parts), self.temp_directory)
 
 
-def _bytes(text: str) -> int:
+def memory_bytes(given: str) -> int:
+    """A memory limit such as 3GB or 512MB in bytes; SettingProblem names the variable otherwise."""
     units = {"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30, "TB": 1 << 40, "KIB": 1 << 10, "MIB": 1 << 20,
              "GIB": 1 << 30, "B": 1}  # fmt: skip
-    text = text.strip().upper().replace(" ", "")
+    text = given.strip().upper().replace(" ", "")
     for unit in sorted(units, key=len, reverse=True):
         if text.endswith(unit) and text[: -len(unit)].replace(".", "", 1).isdigit():
             return int(float(text[: -len(unit)]) * units[unit])
-    raise ValueError(f"FLIGHTDECK_DUCKDB_MEMORY_LIMIT {text!r} is not a size like 3GB or 512MB")
+    raise env.SettingProblem(f"FLIGHTDECK_DUCKDB_MEMORY_LIMIT {given!r} is not a size like 3GB or 512MB")
 
 
 def connect(database: str | Path = ":memory:", limits: DuckDBLimits | None = None, read_only: bool = False):

@@ -78,15 +78,18 @@ def check_paths(paths: RunPaths) -> None:
         (paths.inbox, paths.out, "the inbox", "the output folder"),
         (paths.state, paths.inbox, "the warehouse", "the inbox"),
         (paths.out, paths.state, "the output folder", "the warehouse's working state"),
-        (paths.adapted, paths.inbox, "the adapted area", "the inbox (it is emptied on every run)"),
-        (paths.inbox, paths.adapted, "the inbox", "the adapted area (it is emptied on every run)"),
-        (paths.adapted, paths.out, "the adapted area", "the output folder (it is emptied on every run)"),
-        (paths.out, paths.adapted, "the output folder", "the adapted area (it is emptied on every run)"),
-        (paths.warehouse, paths.adapted, "the warehouse", "the adapted area (it is emptied on every run)"),
+        (paths.adapted, paths.inbox, "the adapted area", "the inbox (the run writes it)"),
+        (paths.inbox, paths.adapted, "the inbox", "the adapted area (the run writes it)"),
+        (paths.adapted, paths.out, "the adapted area", "the output folder (the run writes it)"),
+        (paths.out, paths.adapted, "the output folder", "the adapted area (the run writes it)"),
+        (paths.warehouse, paths.adapted, "the warehouse", "the adapted area (the run writes it)"),
     ]
     for inner, outer, inner_name, outer_name in pairs:
         if _inside(inner, outer):
             raise PathProblem(f"{inner_name} {inner} must not be inside {outer_name} {outer}")
+    for place, name in ((paths.out, "output folder"), (paths.adapted, "adapted area")):
+        if place.exists() and not place.is_dir():
+            raise PathProblem(f"{name} {place} is a file, not a folder")
     warehouse = paths.warehouse
     if warehouse.is_dir():
         raise PathProblem(f"warehouse {warehouse} is a folder, not a DuckDB database file")

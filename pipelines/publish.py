@@ -116,15 +116,25 @@ def _extract_entries(con) -> tuple[list, list, list]:
 
 
 def previous_case_counts(out_dir: Path) -> dict[str, int]:
-    """Accepted case rows per force in the latest published version (empty if none)."""
+    """Accepted case rows per force in the latest published version; empty if there is none, or
+    if latest.json or its manifest is not what `publish` writes (this feeds a warning, which
+    must never stop a run), or if the pointer leads outside the versions folder."""
     try:
         pointer = json.loads((out_dir / "latest.json").read_text(encoding="utf-8"))
-        manifest = json.loads((out_dir / pointer["path"] / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, KeyError):
+        folder = (out_dir / pointer["path"]).resolve()
+        if folder.parent != (out_dir / "versions").resolve():
+            return {}
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        counts = {}
+        for entry in manifest["extracts"]:
+            if "cases" in entry["files"]:
+                accepted = entry["files"]["cases"]["rows_accepted"]
+                if not isinstance(accepted, int):
+                    return {}
+                counts[entry["force_code"]] = accepted
+        return counts
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}
-    return {
-        e["force_code"]: e["files"]["cases"]["rows_accepted"] for e in manifest["extracts"] if "cases" in e["files"]
-    }
 
 
 def publish(

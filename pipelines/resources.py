@@ -8,6 +8,7 @@ warehouse (an embedded DuckDB file) is `warehouse/flightdeck.duckdb`, with its w
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from dagster import ConfigurableResource
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
-from pipelines.duck import DEFAULT_MEMORY_LIMIT, DuckDBLimits
+from pipelines import env
+from pipelines.duck import DEFAULT_MEMORY_LIMIT, DuckDBLimits, memory_bytes
 from pipelines.paths import RunPaths
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -100,24 +102,30 @@ class FlightDeckSettings(ConfigurableResource):
 
 
 def settings_from_env(**overrides) -> FlightDeckSettings:
-    """Settings from FLIGHTDECK_* environment variables, then explicit overrides."""
-    env = os.environ.get
+    """Settings from FLIGHTDECK_* environment variables, then explicit overrides; raises
+    SettingProblem, naming the variable, for a value that cannot be used."""
     values = {
-        "inbox": env("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
-        "out_dir": env("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
-        "warehouse": env("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
-        "adapted_dir": env("FLIGHTDECK_ADAPTED") or None,
-        "quarantine_threshold": float(env("FLIGHTDECK_QUARANTINE_THRESHOLD", "0.05")),
-        "spc_baselines": env("FLIGHTDECK_SPC_BASELINES") or None,
-        "min_denominator": int(env("FLIGHTDECK_MIN_DENOMINATOR", "10")),
-        "workers": int(env("FLIGHTDECK_WORKERS", "2")),
-        "duckdb_memory_limit": env("FLIGHTDECK_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
-        "duckdb_threads": int(env("FLIGHTDECK_DUCKDB_THREADS") or os.cpu_count() or 1),
-        "duckdb_temp_directory": env("FLIGHTDECK_DUCKDB_TEMP_DIRECTORY") or None,
-        "contact": env("FLIGHTDECK_CONTACT") or DEFAULT_CONTACT,
-        "chart_cache": env("FLIGHTDECK_CHART_CACHE") or None,
+        "inbox": env.text("FLIGHTDECK_INBOX", str(DEFAULT_INBOX)),
+        "out_dir": env.text("FLIGHTDECK_OUT", str(DEFAULT_OUT)),
+        "warehouse": env.text("FLIGHTDECK_WAREHOUSE", str(DEFAULT_WAREHOUSE)),
+        "adapted_dir": env.text("FLIGHTDECK_ADAPTED"),
+        "quarantine_threshold": env.number("FLIGHTDECK_QUARANTINE_THRESHOLD", 0.05),
+        "spc_baselines": env.text("FLIGHTDECK_SPC_BASELINES"),
+        "min_denominator": env.whole("FLIGHTDECK_MIN_DENOMINATOR", 10),
+        "workers": env.whole("FLIGHTDECK_WORKERS", 2, minimum=1),
+        "duckdb_memory_limit": env.text("FLIGHTDECK_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "duckdb_threads": env.whole("FLIGHTDECK_DUCKDB_THREADS", os.cpu_count() or 1, minimum=1),
+        "duckdb_temp_directory": env.text("FLIGHTDECK_DUCKDB_TEMP_DIRECTORY"),
+        "contact": env.text("FLIGHTDECK_CONTACT", DEFAULT_CONTACT),
+        "chart_cache": env.text("FLIGHTDECK_CHART_CACHE"),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
+    threshold = values["quarantine_threshold"]
+    if not (math.isfinite(threshold) and 0 <= threshold <= 1):
+        raise env.SettingProblem(f"quarantine threshold {threshold} is not a share from 0 to 1")
+    memory_bytes(values["duckdb_memory_limit"])
+    if values["min_denominator"] < 0:
+        raise env.SettingProblem(f"minimum denominator {values['min_denominator']} is below 0")
     return FlightDeckSettings(**values)
 
 

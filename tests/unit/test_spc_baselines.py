@@ -126,3 +126,11 @@ def test_write_baselines_table(tmp_path):
     assert con.execute("select * from spc_baselines order by force_code").fetchall() == sorted(rows)
     write_baselines(con, [])
     assert con.execute("select count(*) from spc_baselines").fetchone()[0] == 0
+
+
+def test_a_baseline_file_that_is_not_utf8_is_named_with_its_line(tmp_path):
+    # Found by probing: the message was Python's decoding error, naming no file or line.
+    path = tmp_path / "spc.csv"
+    path.write_bytes(b"force_code,baseline_from,baseline_to\nNORTHA,2024-01,2025-0\xe9\n")
+    with pytest.raises(BaselineFileError, match=r"spc.csv: line 2, byte 22: not valid UTF-8$"):
+        read_baselines(path)
