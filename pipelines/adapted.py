@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pipelines.adapt.adapter import REPORT_JSON, adapt
 from pipelines.cache import FileHashes, code_fingerprint, key_of, read_json, write_json
-from pipelines.extracts import MAPPING_FILE, RAW_AREA, find_raw_exports, printable
+from pipelines.extracts import MAPPING_FILE, RAW_AREA, find_raw_exports, odd_raw_folders, printable
 from pipelines.paths import RunPaths
 
 
@@ -81,6 +81,12 @@ def adapt_raw_exports(paths: RunPaths, hashes: FileHashes, run_id: str, log=None
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         done = list(pool.map(one, enumerate(find_raw_exports(paths.inbox))))
+    for number, (relative, reason) in enumerate(odd_raw_folders(paths.inbox), start=len(done)):
+        target = paths.state / "runs" / run_id / "not-adapted" / str(number)
+        write_json(target / REPORT_JSON, {"problems": [reason]})
+        if log:
+            log(f"adapt: {RAW_AREA}/{printable(relative)}: not adapted ({reason})")
+        done.append(Adapted(relative, target, False, None, False))
     write_json(_run_file(paths, run_id), [[a.relative, str(a.folder)] for a in done])
     return done
 

@@ -66,9 +66,17 @@ def load_result(cache: Path, key: str) -> ExtractResult | None:
     """A stored result, or None if this content has not been processed with this code."""
     folder = cache / "extracts" / key
     document = read_json(folder / RESULT_FILE)
-    if not document:
-        return None
+    if not _whole_result(document):
+        return None  # never stored, or damaged on disk: staged again
     return ExtractResult(key, folder, document["problems"], document["tables"])
+
+
+def _whole_result(document) -> bool:
+    return (
+        isinstance(document, dict)
+        and isinstance(document.get("problems"), list)
+        and isinstance(document.get("tables"), dict)
+    )
 
 
 def _valid_sql(table_name: str) -> str:
@@ -123,6 +131,8 @@ def stage_and_screen(extract: Extract, cache: Path, limits: DuckDBLimits | None 
         result = _process(extract, key, work, limits)
         write_json(work / RESULT_FILE, {"problems": result.problems, "tables": result.tables})
         checkpoint("stage")
+        if final.exists() and not _whole_result(read_json(final / RESULT_FILE)):
+            shutil.rmtree(final)  # damaged on disk (truncated, say): replaced by this result
         try:
             work.rename(final)
         except OSError:

@@ -155,6 +155,31 @@ def find_raw_exports(inbox: Path) -> list[Path]:
     return sorted(Path(top) for top, _dirs, files in os.walk(raw, followlinks=False) if MAPPING_FILE in files)
 
 
+def odd_raw_folders(inbox: Path) -> list[tuple[str, str]]:
+    """Entries under `<inbox>/raw/` that are no export but must not vanish without a word, as
+    (path relative to raw/, reason): a symbolic link (not followed), a folder that cannot be
+    listed, and a last folder holding files but no mapping file (misnamed, say). Inside an
+    export's folder, its mapping names what is read; hidden files are ignored."""
+    raw = inbox / RAW_AREA
+    if not raw.is_dir() or raw.is_symlink():
+        return []
+    odd: list[tuple[Path, str]] = []
+
+    def unlistable(error: OSError) -> None:
+        odd.append((Path(error.filename), f"folder cannot be listed: {_reason(error)}"))
+
+    for top, dirs, files in os.walk(raw, onerror=unlistable, followlinks=False):
+        here = Path(top)
+        if MAPPING_FILE in files:
+            dirs[:] = []
+            continue
+        odd.extend((here / name, "is a symbolic link; it is not followed")
+                   for name in sorted([*dirs, *files]) if (here / name).is_symlink())  # fmt: skip
+        if not dirs and any(not name.startswith(".") and not (here / name).is_symlink() for name in files):
+            odd.append((here, f"holds files but no {MAPPING_FILE} (the name is exactly that)"))
+    return sorted((path.relative_to(raw).as_posix(), reason) for path, reason in odd)
+
+
 def parse_timestamp(text) -> datetime | None:
     """An ISO 8601 timestamp with an offset or Z, or None."""
     try:

@@ -137,6 +137,8 @@ def judge(extracts: list[Extract], results: dict[str, ExtractResult], threshold:
     for extract in extracts:
         result = results.get(extract.extract_id)
         reasons = list(extract.problems)
+        if result is None and not reasons:  # its stored result vanished or was damaged after staging
+            reasons.append(f"{extract.extract_id}: was not staged (its stored result is missing or damaged); run again")
         if result is not None:
             reasons += result.problems
             if not result.problems:

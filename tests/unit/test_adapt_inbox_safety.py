@@ -47,3 +47,19 @@ def test_a_mapping_file_that_is_a_link_is_refused(tmp_path):
     ok, problems = adapt_all(tmp_path)["LINKED/2026-10-31"]
     assert not ok
     assert any("mapping.toml is a symbolic link" in p for p in problems), problems
+
+
+def test_raw_folders_that_are_no_export_are_reported_not_dropped(tmp_path):
+    inbox = tmp_path / "inbox"
+    export(inbox, "GOOD")
+    misnamed = export(inbox, "MISNAMED")
+    (misnamed / "mapping.toml").rename(misnamed / "Mapping.toml")
+    (tmp_path / "elsewhere").mkdir()
+    (inbox / "raw" / "LINKED").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    (inbox / "raw" / "EMPTYISH").mkdir()
+    (inbox / "raw" / "EMPTYISH" / ".DS_Store").write_text("")  # a hidden file alone is no export
+    found = adapt_all(tmp_path)
+    assert found["GOOD/2026-10-31"][0] is True
+    assert found["MISNAMED/2026-10-31"] == (False, ["holds files but no mapping.toml (the name is exactly that)"])
+    assert found["LINKED"] == (False, ["is a symbolic link; it is not followed"])
+    assert set(found) == {"GOOD/2026-10-31", "MISNAMED/2026-10-31", "LINKED"}
