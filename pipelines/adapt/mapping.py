@@ -231,6 +231,13 @@ class FileSpec(Strict):
 
     _path = field_validator("path")(classmethod(lambda cls, v: check_relative_path(v)))
 
+    @field_validator("delimiter")
+    @classmethod
+    def _separator(cls, value: str) -> str:
+        if value in ("\n", "\r", '"'):
+            raise ValueError("a line break or a quote cannot separate values")
+        return value
+
 
 # --------------------------------------------------------------------------- tables
 
@@ -389,11 +396,25 @@ def _where(location: tuple) -> str:
 
 
 def _date_formats(where: str, formats: list[str]) -> list[str]:
-    return [
-        f'{where}.{i}: {fmt!r} is neither a strptime format nor "excel"'
-        for i, fmt in enumerate(formats)
-        if fmt != EXCEL and "%" not in fmt
-    ]
+    problems = []
+    for i, fmt in enumerate(formats):
+        if fmt != EXCEL and "%" not in fmt:
+            problems.append(f'{where}.{i}: {fmt!r} is neither a strptime format nor "excel"')
+        elif fmt != EXCEL and (refused := _format_refused(fmt)):
+            problems.append(f"{where}.{i}: {fmt!r} is not a format the date reader knows ({refused})")
+    return problems
+
+
+@cache
+def _format_refused(fmt: str) -> str | None:
+    """DuckDB's reason for refusing a strptime format (the adapter parses dates with it), or None."""
+    try:
+        with duckdb.connect() as con:
+            con.execute("select try_strptime('', ?)", [fmt])
+    except duckdb.InvalidInputException as error:
+        message, marker = str(error), f"format specifier {fmt}: "
+        return message.split(marker, 1)[1] if marker in message else message.splitlines()[0]
+    return None
 
 
 def _table_checks(mapping: Mapping, name: str, table: TableSpec) -> list[str]:

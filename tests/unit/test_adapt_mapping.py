@@ -127,3 +127,15 @@ def test_discovery_skips_the_raw_area(tmp_path):
     (tmp_path / "F2" / "d" / "manifest.json").write_text("{}")
     assert find_extract_folders(tmp_path) == [tmp_path / "F2" / "d"]
     assert find_raw_exports(tmp_path) == [tmp_path / "raw" / "F1" / "d"]
+
+
+def test_a_format_code_or_delimiter_no_reader_takes_is_refused_at_load(tmp_path):
+    # Found by probing: both passed the mapping check, then failed the export with the reader's
+    # own message (and a traceback from `flightdeck adapt --check`).
+    text = GOOD.replace('formats = ["%Y-%m-%d"]', 'formats = ["%Q/%m/%Y"]')
+    assert problems(tmp_path, text) == [
+        "tables.cases.columns.reported_date.formats.0: '%Q/%m/%Y' is not a format the date reader "
+        "knows (Unrecognized format for strftime/strptime: %Q)"
+    ]
+    text = GOOD.replace('path = "crimes.csv"', 'path = "crimes.csv"\ndelimiter = "\\n"')
+    assert problems(tmp_path, text) == ["files.crimes.delimiter: a line break or a quote cannot separate values"]
