@@ -469,8 +469,11 @@ class _Run:
             read_options=pacsv.ReadOptions(
                 use_threads=False, block_size=BLOCK_SIZE, column_names=names, skip_rows=spec.header_line
             ),
+            # Blank lines come through as records of empty values, so they are counted in the line
+            # numbers (the reader would skip them uncounted); they are left out below.
             parse_options=pacsv.ParseOptions(
-                delimiter=spec.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row
+                delimiter=spec.delimiter, newlines_in_values=True, invalid_row_handler=on_invalid_row,
+                ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={c: pa.string() for c in names}, strings_can_be_null=False
@@ -480,10 +483,11 @@ class _Run:
         for batch in reader:
             lines, next_line = _line_numbers(batch, next_line)
             frame = pa.RecordBatch.from_arrays([lines, *batch.columns], names=["__line", *names])
+            frame = frame.filter(_not_blank(batch))
             self.con.register("incoming_batch", frame)
             self.execute(f"insert into {table} select * from incoming_batch")
             self.con.unregister("incoming_batch")
-            rows += batch.num_rows
+            rows += frame.num_rows
         if malformed:
             self.problem(f"{shown}: {malformed[0]}")
         return rows
@@ -1274,6 +1278,18 @@ def _write_reports(report: AdaptReport, out: Path | None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / REPORT_JSON).write_text(report.to_json())
     (out / REPORT_MARKDOWN).write_text(report.to_markdown())
+
+
+def _not_blank(batch: pa.RecordBatch) -> pa.Array:
+    """Records with any value: a blank line reads as a record of empty values (so does a line of
+    separators only, which holds no more)."""
+    import pyarrow.compute as pc
+
+    filled = None
+    for column in batch.columns:
+        has = pc.greater(pc.binary_length(column), 0)
+        filled = has if filled is None else pc.or_(filled, has)
+    return filled if filled is not None else pa.array([True] * batch.num_rows)
 
 
 def _line_numbers(batch: pa.RecordBatch, first_line: int) -> tuple[pa.Array, int]:

@@ -167,3 +167,13 @@ def test_a_column_name_that_differs_only_in_spaces_or_capitals_is_pointed_out(tm
         "files.crimes.only.0.column: column 'status' is not in the header of crimes.csv; crimes.csv has 'Status ' "
         "(spaces or capitals differ)"
     ]
+
+
+def test_line_numbers_count_blank_lines(tmp_path):
+    # Found by probing: a blank line (LF or CRLF) was skipped by the reader without being counted,
+    # so every later problem named the line before its own.
+    raw = 'Ref,Rel\nA,"Known\nby sight"\n\nB,Neighbour\n\r\nC,Friend\n'
+    report, _ = adapt_rows(tmp_path, RELATIONSHIP, raw.encode(), encoding="utf-8")
+    found = {value: problem.split(":")[1].strip() for problem in report.problems
+             for value in ("Neighbour", "Friend") if f"'{value}'" in problem}  # fmt: skip
+    assert found == {"Neighbour": "line 5", "Friend": "line 7"}
