@@ -460,8 +460,8 @@ class _Run:
         malformed: list[str] = []
 
         def on_invalid_row(row) -> str:
-            malformed.append(f"line {row.number}: record has {row.actual_columns} fields, the header has "
-                             f"{row.expected_columns}")  # fmt: skip
+            malformed.append((row.number, f"record has {row.actual_columns} fields, the header has "
+                                          f"{row.expected_columns}"))  # fmt: skip
             return "skip"
 
         reader = pacsv.open_csv(
@@ -489,7 +489,8 @@ class _Run:
             self.con.unregister("incoming_batch")
             rows += frame.num_rows
         if malformed:
-            self.problem(f"{shown}: {malformed[0]}")
+            row, detail = malformed[0]
+            self.problem(f"{shown}: line {_physical_line(path, row)}: {detail}")
         return rows
 
     # ----------------------------------------------------------------------- picking
@@ -1278,6 +1279,26 @@ def _write_reports(report: AdaptReport, out: Path | None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     (out / REPORT_JSON).write_text(report.to_json())
     (out / REPORT_MARKDOWN).write_text(report.to_markdown())
+
+
+def _physical_line(path: Path, row: int) -> int:
+    """The line Arrow's row `row` starts on (its rows are counted from the top of the file, each
+    ended by a line break outside quotes), counting line breaks inside quoted values; read in blocks."""
+    import numpy as np
+
+    wanted, seen, breaks_before, inside = row - 1, 0, 0, False
+    if wanted <= 0:
+        return 1
+    with path.open("rb") as handle:
+        while block := handle.read(BLOCK_SIZE):
+            data = np.frombuffer(block, dtype=np.uint8)
+            quoted = np.logical_xor.accumulate(data == ord('"')) ^ inside
+            newlines = np.flatnonzero(data == ord("\n"))
+            ends = newlines[~quoted[newlines]]
+            if seen + len(ends) >= wanted:
+                return breaks_before + int(np.searchsorted(newlines, ends[wanted - seen - 1])) + 2
+            seen, breaks_before, inside = seen + len(ends), breaks_before + len(newlines), bool(quoted[-1])
+    return row
 
 
 def _not_blank(batch: pa.RecordBatch) -> pa.Array:

@@ -177,3 +177,9 @@ def test_line_numbers_count_blank_lines(tmp_path):
     found = {value: problem.split(":")[1].strip() for problem in report.problems
              for value in ("Neighbour", "Friend") if f"'{value}'" in problem}  # fmt: skip
     assert found == {"Neighbour": "line 5", "Friend": "line 7"}
+
+
+def test_a_short_record_after_a_quoted_line_break_is_named_at_its_own_line(tmp_path):
+    # The reader numbers records, not lines: B, on line 4, was reported on line 3.
+    report, _ = adapt_rows(tmp_path, RELATIONSHIP, b'Ref,Rel\nA,"Known\nby sight"\nB\n', encoding="utf-8")
+    assert report.problems == ["crimes.csv: line 4: record has 1 fields, the header has 2"]
