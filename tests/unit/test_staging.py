@@ -218,3 +218,32 @@ def test_sensor_requests_a_run_only_for_new_extracts(tmp_path):
     assert request.run_key
     again = new_extract_sensor(build_sensor_context(cursor=context.cursor, resources={"settings": settings}))
     assert "no new extracts" in str(again)
+
+
+SCAN_FILES = [
+    HEADER + b'C1,2026-01-01,"up\ndate"\n\nC2,2026-01-02,"a,b"\r\n'.replace(b"\r\n", b"\n"),
+    b"case_id,contact_date,contact_type\r\n" + b'"C\r\n1",2026-01-01,"say ""hi"""\r\n\r\nC2,,\r\n',
+    HEADER + b"".join(b'C%d,2026-01-01,"x\n%s"\n' % (i, b"y" * i) for i in range(12)) + b"\n\n",
+]
+
+
+@pytest.mark.parametrize("text", SCAN_FILES)
+def test_the_byte_scan_agrees_with_pythons_csv_reader_whatever_the_block_size(tmp_path, monkeypatch, text):
+    import csv
+    import io
+
+    import pipelines.csvscan as csvscan
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(text)
+    # An independent reading: Python's csv module, each record's first line from line_num.
+    reader, expected, last = csv.reader(io.StringIO(text.decode(), newline="")), [], 0
+    for record in reader:
+        if record:
+            expected.append(last + 1)
+        last = reader.line_num
+    for block in (1 << 26, 3, 5, 7, 64):
+        monkeypatch.setattr(csvscan, "BLOCK", block)
+        layout = csvscan.layout_of(path)
+        lines = list(range(2, layout.records + 2)) if layout.record_lines is None else list(layout.record_lines)
+        assert lines == expected[1:], block
