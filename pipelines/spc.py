@@ -17,12 +17,11 @@ published month.
 from __future__ import annotations
 
 import csv
-import io
 import re
 from datetime import date
 from pathlib import Path
 
-from pipelines.extracts import FORCE_CODE
+from pipelines.extracts import FORCE_CODE, scan_file
 
 SHIFT_POINTS = 7  # a run of this many points on one side of the centre line
 TREND_POINTS = 7  # this many points each higher (or lower) than the one before
@@ -56,14 +55,10 @@ def read_baselines(path: Path | None) -> list[tuple[str, date | None, date | Non
         return []
     if not path.is_file():
         raise BaselineFileError(f"{path}: SPC baseline file not found")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line_start = data.rfind(b"\n", 0, error.start) + 1
-        line = data.count(b"\n", 0, error.start) + 1
-        raise BaselineFileError(f"{path}: line {line}, byte {error.start - line_start + 1}: not valid UTF-8") from None
-    with io.StringIO(text, newline="") as handle:
+    _digest, not_utf8 = scan_file(path)
+    if not_utf8:
+        raise BaselineFileError(f"{path}: {not_utf8}")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         if tuple(reader.fieldnames or ()) != BASELINE_COLUMNS:
             raise BaselineFileError(f"{path}: line 1: the header must be {','.join(BASELINE_COLUMNS)}")

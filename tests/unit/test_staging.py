@@ -152,24 +152,20 @@ def test_a_header_that_cannot_be_read_is_rejected_naming_file_line_and_column(tm
     assert inspected_contacts(tmp_path, text)[1] == [message]
 
 
-def test_a_manifest_key_given_twice_is_rejected(tmp_path):
+@pytest.mark.parametrize(
+    "manifest, message",
+    [
+        ('{"schema_version": "1.1", "force_code": "AAA", "extracted_at": "2026-10-31T23:00:00Z", "force_code": "BBB"}',
+         "X/manifest.json: key 'force_code' is given twice"),
+        ('{"schema_version": 1.1, "force_code": "AAA", "extracted_at": "2026-10-31T23:00:00Z"}',
+         'X/manifest.json: schema_version 1.1 is a number; it must be text such as "1.1"'),
+    ],
+)  # fmt: skip
+def test_a_repeated_key_or_a_number_for_text_in_the_manifest_is_named(tmp_path, manifest, message):
     folder = tmp_path / "X"
     folder.mkdir()
-    (folder / "manifest.json").write_text(
-        '{"schema_version": "1.1", "force_code": "AAA", "extracted_at": "2026-10-31T23:00:00Z", "force_code": "BBB"}'
-    )
-    problems = inspect_extract(folder, tmp_path).problems
-    assert "X/manifest.json: key 'force_code' is given twice" in problems
-
-
-def test_a_schema_version_that_is_not_text_is_named_as_such(tmp_path):
-    folder = tmp_path / "X"
-    folder.mkdir()
-    (folder / "manifest.json").write_text(
-        '{"schema_version": 1.1, "force_code": "AAA", "extracted_at": "2026-10-31T23:00:00Z"}'
-    )
-    problems = inspect_extract(folder, tmp_path).problems
-    assert 'X/manifest.json: schema_version 1.1 is a number; it must be text such as "1.1"' in problems
+    (folder / "manifest.json").write_text(manifest)
+    assert message in inspect_extract(folder, tmp_path).problems
 
 
 def test_identifier_like_names():
